@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Maps shared by every hook. Layouts come from include/rampart/abi.h. */
+#ifndef RAMPART_MAPS_BPF_H
+#define RAMPART_MAPS_BPF_H
+
+/* Set before load from getrandom(): the key of the path hash (rampart/siphash.h). */
+const volatile struct rp_hash_key rp_hash_key;
+
+/* Events that did not fit in the ring buffer; the daemon reports every one. */
+__u64 rp_lost_events;
+/* Decisions taken without an event (no scratch memory, or the set changed 4 times). */
+__u64 rp_undecided_events;
+
+/* The one live generation. Flipping it is the single write that swaps policy sets. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rp_state);
+} rp_state SEC(".maps");
+
+/* Every policy set's subjects, rulesets and rules, keyed by generation. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, RP_DECISIONS_MAX);
+	__type(key, struct rp_key);
+	__type(value, struct rp_value);
+} rp_decisions SEC(".maps");
+
+/* Per-task scratch for the event being built: per-CPU memory is not safe here, since a
+ * sleepable program can be preempted and another task could overwrite the path. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct rp_event);
+} rp_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, RP_RINGBUF_BYTES);
+} rp_events SEC(".maps");
+
+#endif /* RAMPART_MAPS_BPF_H */

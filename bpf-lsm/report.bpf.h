@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Filling and sending the event that reports a decision. */
+#ifndef RAMPART_REPORT_BPF_H
+#define RAMPART_REPORT_BPF_H
+
+static __always_inline struct rp_event *rp_scratch_get(void)
+{
+	return bpf_task_storage_get(&rp_scratch, bpf_get_current_task_btf(), 0,
+				    BPF_LOCAL_STORAGE_GET_F_CREATE);
+}
+
+static __always_inline void rp_event_fill_task(struct rp_event *ev, const struct rp_subject *subj)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 uid_gid = bpf_get_current_uid_gid();
+
+	ev->abi = RP_ABI_VERSION;
+	ev->pid = (__u32)pid_tgid;
+	ev->tgid = pid_tgid >> 32;
+	ev->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	ev->uid = (__u32)uid_gid;
+	ev->gid = uid_gid >> 32;
+	ev->gen = subj->gen;
+	ev->cgroup_id = subj->cgroup_id;
+	ev->time_boot_ns = bpf_ktime_get_boot_ns();
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+}
+
+/* Sends the header and the used part of path[]; a full ring buffer is counted, not hidden. */
+static __always_inline void rp_event_send(struct rp_event *ev)
+{
+	__u64 size = RP_EVENT_HDR_SIZE + (ev->path_len & (RP_PATH_MAX - 1)) + 1;
+
+	if (bpf_ringbuf_output(&rp_events, ev, size, 0))
+		__sync_fetch_and_add(&rp_lost_events, 1);
+}
+
+#endif /* RAMPART_REPORT_BPF_H */

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "audit.h"
+#include "policy.h"
+
+static const char *const audit_access_names[RP_ACC_BITS] = {
+	"read", "write", "append", "create", "truncate", "exec",
+};
+
+long long audit_boot_to_real_ns(void)
+{
+	struct timespec real, boot;
+
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_BOOTTIME, &boot);
+	return (real.tv_sec - boot.tv_sec) * 1000000000LL + (real.tv_nsec - boot.tv_nsec);
+}
+
+const char *audit_time(long long real_ns, char *buf, size_t size)
+{
+	time_t sec = real_ns / 1000000000LL;
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&sec, &tm);
+	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, size - n, ".%09lldZ", real_ns % 1000000000LL);
+	return buf;
+}
+
+static void audit_add(json_object *o, const char *key, json_object *v)
+{
+	json_object_object_add(o, key, v);
+}
+
+static json_object *audit_access(__u32 access)
+{
+	json_object *a = json_object_new_array();
+
+	for (int bit = 0; a && bit < RP_ACC_BITS; bit++)
+		if (access & (1u << bit))
+			json_object_array_add(a, json_object_new_string(audit_access_names[bit]));
+	return a;
+}
+
+static void audit_add_rule(json_object *o, const struct rp_event *ev, const struct compile_rule *r)
+{
+	audit_add(o, "mode", json_object_new_string(r && r->audit_mode ? "audit" : "enforce"));
+	audit_add(o, "policy", r ? json_object_new_string(r->policy) : NULL);
+	audit_add(o, "rule", r ? json_object_new_string(r->label) : NULL);
+	audit_add(o, "generation", json_object_new_int64(ev->gen));
+}
+
+static void audit_add_process(json_object *o, const struct rp_event *ev)
+{
+	char comm[RP_COMM_LEN + 1];
+
+	memcpy(comm, ev->comm, RP_COMM_LEN);
+	comm[RP_COMM_LEN] = '\0';
+	audit_add(o, "pid", json_object_new_int64(ev->tgid));
+	audit_add(o, "tid", json_object_new_int64(ev->pid));
+	audit_add(o, "ppid", json_object_new_int64(ev->ppid));
+	audit_add(o, "uid", json_object_new_int64(ev->uid));
+	audit_add(o, "gid", json_object_new_int64(ev->gid));
+	audit_add(o, "comm", json_object_new_string(comm));
+	audit_add(o, "cgroup_id", json_object_new_uint64(ev->cgroup_id));
+}
+
+int audit_format(const void *data, size_t size, const struct compile_rule *rule,
+		 long long boot_to_real_ns, char **ret_line)
+{
+	const struct rp_event *ev = data;
+	char when[48];
+	json_object *o;
+	char *line;
+
+	if (size < RP_EVENT_HDR_SIZE + 1 || ev->abi != RP_ABI_VERSION || ev->kind != RP_EV_FILE ||
+	    ev->path_len > size - RP_EVENT_HDR_SIZE - 1)
+		return -EBADMSG;
+	o = json_object_new_object();
+	if (!o)
+		return -ENOMEM;
+	audit_time(boot_to_real_ns + (long long)ev->time_boot_ns, when, sizeof(when));
+	audit_add(o, "time", json_object_new_string(when));
+	audit_add(o, "kind", json_object_new_string("file"));
+	audit_add(o, "decision", json_object_new_string(policy_action_name(ev->decision)));
+	audit_add_rule(o, ev, rule);
+	audit_add_process(o, ev);
+	audit_add(o, "path", json_object_new_string_len(ev->path, ev->path_len));
+	audit_add(o, "access", audit_access(ev->access));
+	if (ev->flags & RP_EVF_PATH_ERROR)
+		audit_add(o, "error", json_object_new_string(strerror(-ev->error)));
+	line = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							   JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	if (!line)
+		return -ENOMEM;
+	*ret_line = line;
+	return 0;
+}

@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compile.h"
+
+#define COMPILE_RULESETS_MAX 65535
+
+/* An open-addressing table from (ruleset, path hash) to an entry, with the path kept to
+ * tell a real 64-bit collision between two different rule paths from a duplicate. */
+struct path_slot {
+	__u64 hash;
+	const char *path;
+	size_t entry;
+	__u16 ruleset;
+	bool used;
+};
+
+struct compile_ctx {
+	const struct policy_set *set;
+	const struct rp_hash_key *hkey;
+	struct compiled_set *out;
+	size_t cap_entries;
+	size_t cap_rules;
+	struct path_slot *slots;
+	size_t n_slots;		/* a power of two, kept at least twice n_used */
+	size_t n_used;
+	struct policy_error *err;
+	__u32 *default_file_id;	/* per policy: rule id of its defaults.file */
+	__u32 *first_file_id;	/* per policy: rule id of its file[0] */
+};
+
+static int compile_fail(struct compile_ctx *cx, int ret, const char *fmt, const char *a,
+			const char *b)
+{
+	snprintf(cx->err->msg, sizeof(cx->err->msg), fmt, a, b);
+	return ret;
+}
+
+static int compile_push_entry(struct compile_ctx *cx, const struct compile_entry *e)
+{
+	struct compiled_set *o = cx->out;
+
+	if (o->n_entries == RP_SET_ENTRIES_MAX)
+		return -E2BIG;
+	if (o->n_entries == cx->cap_entries) {
+		size_t cap = cx->cap_entries ? 2 * cx->cap_entries : 64;
+		void *p = realloc(o->entries, cap * sizeof(*o->entries));
+
+		if (!p)
+			return -ENOMEM;
+		o->entries = p;
+		cx->cap_entries = cap;
+	}
+	o->entries[o->n_entries++] = *e;
+	return 0;
+}
+
+static int compile_push_rule(struct compile_ctx *cx, const struct policy *p, const char *label,
+			     __u32 *ret_id)
+{
+	struct compiled_set *o = cx->out;
+	struct compile_rule *r;
+
+	if (o->n_rules == cx->cap_rules) {
+		size_t cap = cx->cap_rules ? 2 * cx->cap_rules : 64;
+		void *q = realloc(o->rules, cap * sizeof(*o->rules));
+
+		if (!q)
+			return -ENOMEM;
+		o->rules = q;
+		cx->cap_rules = cap;
+	}
+	r = &o->rules[o->n_rules];
+	r->policy = strdup(p->name);
+	if (!r->policy)
+		return -ENOMEM;
+	snprintf(r->label, sizeof(r->label), "%s", label);
+	r->audit_mode = p->audit_mode;
+	*ret_id = o->n_rules++;
+	return 0;
+}
+
+/* Rule ids: per policy, in set order, its defaults.file and then each file rule. */
+static int compile_rule_table(struct compile_ctx *cx)
+{
+	const struct policy_set *set = cx->set;
+	char label[48];
+	__u32 id;
+	int ret;
+
+	cx->default_file_id = calloc(set->n, sizeof(__u32));
+	cx->first_file_id = calloc(set->n, sizeof(__u32));
+	if (!cx->default_file_id || !cx->first_file_id)
+		return -ENOMEM;
+	for (size_t i = 0; i < set->n; i++) {
+		const struct policy *p = set->policies[i];
+
+		/* Never accept a rule this version would not enforce. */
+		if (p->n_exec || p->default_exec == RP_ACT_DENY)
+			return compile_fail(cx, -EOPNOTSUPP, "%s: policy '%s': exec rules and an exec "
+					    "default of deny are not enforced by this version",
+					    p->source, p->name);
+		ret = compile_push_rule(cx, p, "defaults.file", &cx->default_file_id[i]);
+		if (ret)
+			return ret;
+		cx->first_file_id[i] = cx->out->n_rules;
+		for (size_t j = 0; j < p->n_file; j++) {
+			snprintf(label, sizeof(label), "file[%zu]", j);
+			ret = compile_push_rule(cx, p, label, &id);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+/* Does the cgroup 'outer' contain 'inner' (or equal it)? Both are normalized. */
+static bool cgroup_contains(const char *outer, const char *inner)
+{
+	size_t n = strlen(outer);
+
+	if (strcmp(outer, "/") == 0)
+		return true;
+	return strncmp(outer, inner, n) == 0 && (inner[n] == '\0' || inner[n] == '/');
+}
+
+static enum rp_action compile_action(const struct policy *p, enum rp_action a)
+{
+	return p->audit_mode && a == RP_ACT_DENY ? RP_ACT_AUDIT : a;
+}
+
+/* Merges action a for the accesses acc into v, keeping the strictest per access. */
+static void compile_merge(struct rp_value *v, __u32 acc, enum rp_action a, __u32 id)
+{
+	for (int bit = 0; bit < RP_ACC_BITS; bit++) {
+		if (!(acc & (1u << bit)) || RP_ACTION_OF(v->actions, bit) >= (unsigned)a)
+			continue;
+		v->actions = (v->actions & ~(3u << (2 * bit))) | (a << (2 * bit));
+		v->id[bit] = id;
+	}
+}
+
+static struct path_slot *compile_slot(struct compile_ctx *cx, __u16 ruleset, __u64 hash)
+{
+	size_t i = (hash ^ ((__u64)ruleset * 0x9e3779b97f4a7c15ULL)) & (cx->n_slots - 1);
+
+	while (cx->slots[i].used && (cx->slots[i].hash != hash || cx->slots[i].ruleset != ruleset))
+		i = (i + 1) & (cx->n_slots - 1);
+	return &cx->slots[i];
+}
+
+/* Doubles the slot table when it is half full, so probing stays short. */
+static int compile_slots_reserve(struct compile_ctx *cx)
+{
+	struct path_slot *old = cx->slots;
+	size_t n_old = cx->n_slots;
+
+	if (old && 2 * (cx->n_used + 1) <= n_old)
+		return 0;
+	cx->n_slots = n_old ? 2 * n_old : 1024;
+	cx->slots = calloc(cx->n_slots, sizeof(*cx->slots));
+	if (!cx->slots) {
+		cx->slots = old;
+		cx->n_slots = n_old;
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n_old; i++)
+		if (old[i].used)
+			*compile_slot(cx, old[i].ruleset, old[i].hash) = old[i];
+	free(old);
+	return 0;
+}
+
+static int compile_file_rule(struct compile_ctx *cx, __u16 ruleset, size_t pi, size_t ri)
+{
+	const struct policy *p = cx->set->policies[pi];
+	const struct policy_file_rule *r = &p->file[ri];
+	struct compile_entry e = { .key = { .kind = RP_KEY_FILE_PATH, .ruleset = ruleset } };
+	struct path_slot *s;
+	char where[128];
+	int ret;
+
+	if (r->object.match != POLICY_MATCH_PATH) {
+		snprintf(where, sizeof(where), "%s: policy '%s': .file[%zu]", p->source, p->name, ri);
+		return compile_fail(cx, -EOPNOTSUPP,
+				    "%s: only exact 'path' rules are enforced by this version%s",
+				    where, "");
+	}
+	ret = compile_slots_reserve(cx);
+	if (ret)
+		return ret;
+	e.key.hash = rp_siphash(r->object.text, strlen(r->object.text), cx->hkey);
+	s = compile_slot(cx, ruleset, e.key.hash);
+	if (s->used && strcmp(s->path, r->object.text) != 0)
+		return compile_fail(cx, -EAGAIN, "path hash collision between '%s' and '%s': "
+				    "reload to draw a new key", s->path, r->object.text);
+	if (!s->used) {
+		ret = compile_push_entry(cx, &e);
+		if (ret)
+			return ret;
+		*s = (struct path_slot){ e.key.hash, r->object.text, cx->out->n_entries - 1,
+					 ruleset, true };
+		cx->n_used++;
+	}
+	compile_merge(&cx->out->entries[s->entry].value, r->access,
+		      compile_action(p, r->action), cx->first_file_id[pi] + ri);
+	return 0;
+}
+
+/* One ruleset: the rules and the strictest default of the policies in members[]. */
+static int compile_ruleset(struct compile_ctx *cx, __u16 ruleset, const bool *members)
+{
+	struct compile_entry def = { .key = { .kind = RP_KEY_RULESET, .ruleset = ruleset } };
+	int ret;
+
+	for (size_t i = 0; i < cx->set->n; i++) {
+		const struct policy *p = cx->set->policies[i];
+
+		if (!members[i])
+			continue;
+		compile_merge(&def.value, RP_ACC_ALL, compile_action(p, p->default_file),
+			      cx->default_file_id[i]);
+		for (size_t j = 0; j < p->n_file; j++) {
+			ret = compile_file_rule(cx, ruleset, i, j);
+			if (ret)
+				return ret;
+		}
+	}
+	return compile_push_entry(cx, &def);
+}
+
+/* The policies binding a cgroup: those selecting it or one of its ancestors. */
+static void compile_members(const struct policy_set *set, const char *cg, bool *members)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		members[i] = false;
+		for (size_t j = 0; j < set->policies[i]->n_cgroups; j++)
+			if (cgroup_contains(set->policies[i]->cgroups[j], cg))
+				members[i] = true;
+	}
+}
+
+/* The ruleset whose membership equals members[], created on first use. */
+static int compile_find_ruleset(struct compile_ctx *cx, bool **rulesets, const bool *members,
+				__u16 *ret_id)
+{
+	size_t n = cx->set->n, k, n_rs = cx->out->n_rulesets;
+	void *q;
+	int ret;
+
+	for (k = 0; k < n_rs; k++)
+		if (memcmp(&(*rulesets)[k * n], members, n) == 0) {
+			*ret_id = (__u16)k;
+			return 0;
+		}
+	if (n_rs == COMPILE_RULESETS_MAX)
+		return -E2BIG;
+	q = realloc(*rulesets, (n_rs + 1) * n);
+	if (!q)
+		return -ENOMEM;
+	*rulesets = q;
+	memcpy(&(*rulesets)[n_rs * n], members, n);
+	ret = compile_ruleset(cx, (__u16)n_rs, members);
+	if (ret)
+		return ret;
+	cx->out->n_rulesets++;
+	*ret_id = (__u16)n_rs;
+	return 0;
+}
+
+/* Was this cgroup already selected by an earlier policy or selector entry? */
+static bool compile_seen_cgroup(const struct policy_set *set, size_t pi, size_t ci)
+{
+	const char *cg = set->policies[pi]->cgroups[ci];
+
+	for (size_t i = 0; i <= pi; i++)
+		for (size_t j = 0; j < (i == pi ? ci : set->policies[i]->n_cgroups); j++)
+			if (strcmp(set->policies[i]->cgroups[j], cg) == 0)
+				return true;
+	return false;
+}
+
+static int compile_subject(struct compile_ctx *cx, compile_cgroup_fn resolve, void *rctx,
+			   size_t pi, size_t ci, bool **rulesets, bool *members)
+{
+	const struct policy *p = cx->set->policies[pi];
+	struct compile_entry e = { .key = { .kind = RP_KEY_SUBJECT } };
+	__u16 rs;
+	int ret;
+
+	ret = resolve(rctx, p->cgroups[ci], &e.key.hash);
+	if (ret) {
+		snprintf(cx->err->msg, sizeof(cx->err->msg),
+			 "%s: .selector.cgroups[%zu]: cgroup '%s' of policy '%s': %s", p->source, ci,
+			 p->cgroups[ci], p->name, strerror(-ret));
+		return ret;
+	}
+	compile_members(cx->set, p->cgroups[ci], members);
+	ret = compile_find_ruleset(cx, rulesets, members, &rs);
+	if (ret)
+		return ret;
+	e.value.id[0] = rs;
+	cx->out->n_subjects++;
+	return compile_push_entry(cx, &e);
+}
+
+static int compile_subjects(struct compile_ctx *cx, compile_cgroup_fn resolve, void *rctx)
+{
+	const struct policy_set *set = cx->set;
+	bool *members = calloc(set->n, 1), *rulesets = NULL;
+	int ret = members ? 0 : -ENOMEM;
+
+	for (size_t i = 0; i < set->n && !ret; i++)
+		for (size_t j = 0; j < set->policies[i]->n_cgroups && !ret; j++)
+			if (!compile_seen_cgroup(set, i, j))
+				ret = compile_subject(cx, resolve, rctx, i, j, &rulesets, members);
+	free(rulesets);
+	free(members);
+	return ret;
+}
+
+int compile_set(const struct policy_set *set, const struct rp_hash_key *hkey,
+		compile_cgroup_fn resolve, void *ctx, struct compiled_set *ret_set,
+		struct policy_error *err)
+{
+	struct compiled_set out = {};
+	struct compile_ctx cx = { .set = set, .hkey = hkey, .out = &out, .err = err };
+	int ret;
+
+	err->msg[0] = '\0';
+	ret = compile_slots_reserve(&cx);
+	if (!ret)
+		ret = compile_rule_table(&cx);
+	if (!ret)
+		ret = compile_subjects(&cx, resolve, ctx);
+	if (ret == -E2BIG && !err->msg[0])
+		snprintf(err->msg, sizeof(err->msg), "policy set too large: more than %d map "
+			 "entries or %d distinct rulesets", RP_SET_ENTRIES_MAX, COMPILE_RULESETS_MAX);
+	else if (ret && !err->msg[0])
+		snprintf(err->msg, sizeof(err->msg), "compiling the policy set: %s", strerror(-ret));
+	free(cx.slots);
+	free(cx.default_file_id);
+	free(cx.first_file_id);
+	if (ret) {
+		compiled_set_free(&out);
+		return ret;
+	}
+	*ret_set = out;
+	return 0;
+}
+
+void compiled_set_free(struct compiled_set *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n_rules; i++)
+		free(c->rules[i].policy);
+	free(c->rules);
+	free(c->entries);
+	memset(c, 0, sizeof(*c));
+}
+
+const struct compile_rule *compiled_rule(const struct compiled_set *c, __u32 rule_id)
+{
+	return c && rule_id < c->n_rules ? &c->rules[rule_id] : NULL;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Compiles a validated policy set into the entries of one generation of the decision map
+ * (include/rampart/abi.h) and the rule table that names, for each rule id an event
+ * carries, the policy and rule that decided. Pure: cgroups are resolved through a
+ * callback and paths hashed with the key the BPF programs were loaded with.
+ *
+ * Combination: a cgroup selected by several policies, or under cgroups selected by
+ * several, is bound to one ruleset holding all their rules. Per access the strictest
+ * action wins among rules for the same path (deny > audit > allow), and the strictest
+ * default; a policy in audit mode contributes audit where it says deny.
+ */
+#ifndef RAMPART_COMPILE_H
+#define RAMPART_COMPILE_H
+
+#include <stddef.h>
+
+#include "policy.h"
+#include "rampart/siphash.h"
+
+struct compile_entry {
+	struct rp_key key;	/* key.gen is set when the set is applied */
+	struct rp_value value;
+};
+
+struct compile_rule {
+	char *policy;		/* policy name */
+	char label[48];		/* "file[3]", "defaults.file" */
+	bool audit_mode;
+};
+
+struct compiled_set {
+	struct compile_entry *entries;
+	size_t n_entries;
+	struct compile_rule *rules;	/* indexed by rule id */
+	size_t n_rules;
+	size_t n_rulesets;
+	size_t n_subjects;
+};
+
+/* Resolves an absolute cgroup v2 path to its id: 0 or a negative errno. */
+typedef int (*compile_cgroup_fn)(void *ctx, const char *path, __u64 *ret_id);
+
+int compile_set(const struct policy_set *set, const struct rp_hash_key *hkey,
+		compile_cgroup_fn resolve, void *ctx, struct compiled_set *ret_set,
+		struct policy_error *err);
+void compiled_set_free(struct compiled_set *c);
+/* The rule an event names, or NULL for an id outside the table. */
+const struct compile_rule *compiled_rule(const struct compiled_set *c, __u32 rule_id);
+
+#endif /* RAMPART_COMPILE_H */

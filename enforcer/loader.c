@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "loader.h"
+#include "rampart.skel.h"
+
+#define KERNEL_ENOTSUPP 524	/* the kernel's internal "operation not supported" */
+
+int loader_load(struct loader *l)
+{
+	struct rampart_bpf *skel;
+	int ret;
+
+	memset(l, 0, sizeof(*l));
+	if (getrandom(&l->hkey, sizeof(l->hkey), 0) != sizeof(l->hkey))
+		return -errno;
+	skel = rampart_bpf__open();
+	if (!skel)
+		return -errno;
+	skel->rodata->rp_hash_key = l->hkey;
+	ret = rampart_bpf__load(skel);
+	if (ret) {
+		rampart_bpf__destroy(skel);
+		return ret < 0 ? ret : -EINVAL;
+	}
+	l->skel = skel;
+	return 0;
+}
+
+int loader_attach(struct loader *l)
+{
+	int ret = rampart_bpf__attach(l->skel);
+
+	return ret < 0 ? ret : 0;
+}
+
+/* Deletes the given keys; missing ones are fine (a failed apply may not have got far). */
+static void loader_delete(int fd, struct rp_key *keys, size_t n)
+{
+	__u32 count = n;
+
+	if (n && bpf_map_delete_batch(fd, keys, &count, NULL) == 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, &keys[i]);
+}
+
+static int loader_insert(int fd, const struct rp_key *keys, const struct rp_value *vals, size_t n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_NOEXIST);
+	__u32 count = n;
+
+	if (!n || bpf_map_update_batch(fd, keys, vals, &count, &opts) == 0)
+		return 0;
+	if (errno != EINVAL && errno != KERNEL_ENOTSUPP && errno != EOPNOTSUPP)
+		return -errno;
+	for (size_t i = 0; i < n; i++)
+		if (bpf_map_update_elem(fd, &keys[i], &vals[i], BPF_NOEXIST) < 0)
+			return -errno;
+	return 0;
+}
+
+int loader_apply(struct loader *l, const struct compiled_set *c, __u32 *ret_gen)
+{
+	int fd = bpf_map__fd(l->skel->maps.rp_decisions);
+	int state_fd = bpf_map__fd(l->skel->maps.rp_state);
+	struct rp_state st = { .active_gen = l->gen + 1 ? l->gen + 1 : 1 };
+	struct rp_key *keys = calloc(c->n_entries + 1, sizeof(*keys));
+	struct rp_value *vals = calloc(c->n_entries + 1, sizeof(*vals));
+	__u32 zero = 0;
+	int ret;
+
+	if (!keys || !vals) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	for (size_t i = 0; i < c->n_entries; i++) {
+		keys[i] = c->entries[i].key;
+		keys[i].gen = st.active_gen;
+		vals[i] = c->entries[i].value;
+	}
+	ret = loader_insert(fd, keys, vals, c->n_entries);
+	if (ret)
+		goto err_delete;
+	/* The one write that makes the new set live. */
+	if (bpf_map_update_elem(state_fd, &zero, &st, BPF_ANY) < 0) {
+		ret = -errno;
+		goto err_delete;
+	}
+	loader_delete(fd, l->live, l->n_live);
+	free(l->live);
+	free(vals);
+	l->live = keys;
+	l->n_live = c->n_entries;
+	l->gen = st.active_gen;
+	*ret_gen = l->gen;
+	return 0;
+
+err_delete:
+	loader_delete(fd, keys, c->n_entries);
+err_free:
+	free(keys);
+	free(vals);
+	return ret;
+}
+
+int loader_events_fd(const struct loader *l)
+{
+	return bpf_map__fd(l->skel->maps.rp_events);
+}
+
+__u64 loader_lost_events(const struct loader *l)
+{
+	return __atomic_load_n(&l->skel->bss->rp_lost_events, __ATOMIC_RELAXED);
+}
+
+__u64 loader_undecided_events(const struct loader *l)
+{
+	return __atomic_load_n(&l->skel->bss->rp_undecided_events, __ATOMIC_RELAXED);
+}
+
+void loader_close(struct loader *l)
+{
+	if (!l)
+		return;
+	rampart_bpf__destroy(l->skel);
+	free(l->live);
+	memset(l, 0, sizeof(*l));
+}

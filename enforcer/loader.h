@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Loads Rampart's BPF programs and makes policy sets live. A set is written under a new
+ * generation while the old one stays in force, then made live by one write of the state
+ * map; the programs check that the generation they decided with is still live when they
+ * finish, so no decision mixes two sets. The old generation is deleted afterwards.
+ */
+#ifndef RAMPART_LOADER_H
+#define RAMPART_LOADER_H
+
+#include "compile.h"
+
+struct rampart_bpf;
+
+struct loader {
+	struct rampart_bpf *skel;
+	struct rp_hash_key hkey;	/* drawn from getrandom() before load */
+	__u32 gen;			/* live generation; 0: none */
+	struct rp_key *live;		/* keys of the live generation */
+	size_t n_live;
+};
+
+/* Opens and loads the programs (not yet attached); 0 or a negative errno. */
+int loader_load(struct loader *l);
+int loader_attach(struct loader *l);
+/* Writes c as the next generation and makes it live; on failure the live set stays. */
+int loader_apply(struct loader *l, const struct compiled_set *c, __u32 *ret_gen);
+int loader_events_fd(const struct loader *l);
+__u64 loader_lost_events(const struct loader *l);
+__u64 loader_undecided_events(const struct loader *l);
+/* Detaches and unloads everything. Accepts a loader that never loaded. */
+void loader_close(struct loader *l);
+
+#endif /* RAMPART_LOADER_H */

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Policy language v1: parsing and validation of one JSON policy document into the
+ * in-memory model below. No kernel access, no logging: errors come back in a
+ * struct policy_error whose text names the file and the element, for example
+ *   web.json: .file[2].access[0]: unknown access 'wrte' (expected read, write, append, ...)
+ *
+ * A document (see policies/schema.json and docs/policy.md):
+ * {
+ *   "apiVersion": "rampart.dev/v1",            required, exactly this string
+ *   "name": "web",                              required, [a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?
+ *   "mode": "enforce" | "audit",                optional, default enforce
+ *   "selector": { "cgroups": ["/demo", ...] },  required, 1..64 absolute cgroup v2 paths
+ *   "defaults": { "file": "allow"|"deny", "exec": "allow"|"deny" },   optional, allow
+ *   "file": [ FILE-RULE, ... ],                 optional, but not empty when present
+ *   "exec": [ EXEC-RULE, ... ]                  optional, but not empty when present
+ * }
+ * FILE-RULE: exactly one of "path" (exact), "dir" (direct entries; with "recursive": true
+ * every entry below), "glob" (* within one component, ** across components); "access":
+ * non-empty list of read, write, append, create, truncate, exec (optional, default all);
+ * "action": allow | deny | audit (required).
+ * EXEC-RULE: exactly one of "path", "dir" (+ "recursive"), "glob", or "fileless": true
+ * (memfd or deleted file); optional "parent": { exactly one of "path", "dir" (+ "recursive"),
+ * "glob" } restricting the rule to programs executed by a matching program;
+ * "action": allow | deny | audit.
+ * At least one of "file" or "exec" must be present.
+ */
+#ifndef RAMPART_POLICY_H
+#define RAMPART_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <linux/types.h>
+
+#include "rampart/abi.h"
+
+#define POLICY_NAME_MAX 63
+#define POLICY_SELECTORS_MAX 64
+#define POLICY_RULES_MAX 100000	/* per category, per policy */
+#define POLICY_ERROR_MAX 1024
+
+enum policy_match {
+	POLICY_MATCH_PATH = 1,	/* exactly this path */
+	POLICY_MATCH_DIR,	/* direct entries of this directory */
+	POLICY_MATCH_TREE,	/* "dir" with "recursive": true: every path below it */
+	POLICY_MATCH_GLOB,	/* '*' within a component, '**' across components */
+	POLICY_MATCH_FILELESS,	/* exec rules only: memfd or deleted file */
+};
+
+struct policy_pattern {
+	enum policy_match match;
+	char *text;		/* absolute, normalized: no '//', no '/./', no '..', no trailing '/' */
+};
+
+struct policy_file_rule {
+	struct policy_pattern object;
+	__u32 access;		/* enum rp_access bits, never 0 */
+	enum rp_action action;	/* RP_ACT_ALLOW, RP_ACT_AUDIT or RP_ACT_DENY */
+};
+
+struct policy_exec_rule {
+	struct policy_pattern object;
+	bool has_parent;
+	struct policy_pattern parent;	/* when has_parent; never FILELESS */
+	enum rp_action action;
+};
+
+struct policy {
+	char *name;
+	char *source;		/* file name as given to the parser, for messages */
+	bool audit_mode;
+	char **cgroups;		/* absolute cgroup v2 paths, normalized */
+	size_t n_cgroups;
+	enum rp_action default_file;	/* RP_ACT_ALLOW or RP_ACT_DENY */
+	enum rp_action default_exec;
+	struct policy_file_rule *file;
+	size_t n_file;
+	struct policy_exec_rule *exec;
+	size_t n_exec;
+};
+
+struct policy_error {
+	char msg[POLICY_ERROR_MAX];	/* "SOURCE: .json.pointer: what is wrong" */
+};
+
+/* Parse and validate one document. 0 and *ret_policy on success; -EINVAL (bad document),
+ * -ENOENT/-EACCES (file) or -ENOMEM with err->msg filled on failure. */
+int policy_parse_file(const char *path, struct policy **ret_policy, struct policy_error *err);
+int policy_parse_string(const char *json, const char *source, struct policy **ret_policy,
+			struct policy_error *err);
+void policy_free(struct policy *p);
+
+/* A set of policies from files and directories (*.json inside a directory, sorted by
+ * name). Duplicate policy names across the set are an error naming both files. */
+struct policy_set {
+	struct policy **policies;
+	size_t n;
+};
+
+int policy_set_load(const char *const *paths, size_t n_paths, struct policy_set *ret_set,
+		    struct policy_error *err);
+void policy_set_free(struct policy_set *set);
+
+const char *policy_action_name(enum rp_action a);
+/* "read,write" style list of access names; buf of at least 64 bytes. */
+const char *policy_access_names(__u32 access, char *buf, size_t size);
+
+#endif /* RAMPART_POLICY_H */
