@@ -68,7 +68,7 @@ $(BUILD)/unit-tests: $(UNIT_OBJ) $(LIB_OBJ)
 $(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)/.tools-ok
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS) -o $@ $<
+	$(Q)$(CC) $(CFLAGS) -static -o $@ $<
 
 # Installs Debian packages and fetches the guest kernel; fast and idempotent.
 setup:

@@ -33,6 +33,23 @@ static int probe_read_line(const char *root, const char *path, char *buf, size_t
 	return 0;
 }
 
+/* mountinfo writes space, tab, newline and backslash in paths as \ooo octal escapes. */
+static void probe_unescape(char *s)
+{
+	char *out = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*out++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 3;
+		} else {
+			*out++ = *s;
+		}
+	}
+	*out = '\0';
+}
+
 int probe_find_mount(const char *root, const char *fstype, char *buf, size_t size)
 {
 	char path[512], line[4096], mnt[2048], type[64];
@@ -49,6 +66,7 @@ int probe_find_mount(const char *root, const char *fstype, char *buf, size_t siz
 		if (!sep || sscanf(line, "%*s %*s %*s %*s %2047s", mnt) != 1 ||
 		    sscanf(sep + 3, "%63s", type) != 1 || strcmp(type, fstype) != 0)
 			continue;
+		probe_unescape(mnt);
 		snprintf(buf, size, "%s", mnt);
 		ret = 0;
 		break;

@@ -1,0 +1,1445 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Policy language v1: JSON document -> struct policy (see policy.h, docs/policy.md).
+ *
+ * A document is checked in stages and the first problem found is the only one reported:
+ *   1. it must be valid JSON (strict RFC 8259 as json-c reads it, UTF-8, no NUL bytes);
+ *   2. no object may repeat a key, in document order;
+ *   3. validation: every object is checked when its turn comes, first for unknown keys
+ *      (in document order), then its known keys in a fixed order. The top level goes
+ *      apiVersion, name, mode, selector, defaults, file, exec; a rule goes pattern keys
+ *      ('fileless', then the one of path/dir/glob/fileless, then 'recursive'), access,
+ *      parent, action. Array elements are checked in element order.
+ * The order is part of the interface: tests pin it, users see errors in a stable order.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "policy.h"
+
+#define POLICY_API_VERSION "rampart.dev/v1"
+#define POLICY_DOC_MAX (16u << 20)	/* bytes of one document */
+#define PTR_MAX 256			/* ".exec[99999].parent.recursive" and room to spare */
+#define QUOTE_MAX 200			/* user text shown in one message */
+
+_Static_assert(RP_ACC_ALL == (1 << 6) - 1, "access_names[] covers every access bit");
+
+struct pctx {
+	const char *source;
+	struct policy_error *err;
+};
+
+static const char *const access_names[] = {
+	"read", "write", "append", "create", "truncate", "exec",
+};
+
+static void verror(const struct pctx *c, const char *at, const char *fmt, va_list ap)
+{
+	int n;
+
+	if (!c->err)
+		return;
+	if (at)
+		n = snprintf(c->err->msg, sizeof(c->err->msg), "%s: %s: ", c->source, at);
+	else
+		n = snprintf(c->err->msg, sizeof(c->err->msg), "%s: ", c->source);
+	if (n < 0 || (size_t)n >= sizeof(c->err->msg))
+		return;
+	vsnprintf(c->err->msg + n, sizeof(c->err->msg) - n, fmt, ap);
+}
+
+/* Fills the one error of this parse; at is a pointer like ".file[2]", or NULL. */
+__attribute__((format(printf, 4, 5)))
+static int fail_with(const struct pctx *c, int r, const char *at, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror(c, at, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+#define fail(c, at, ...) fail_with(c, -EINVAL, at, __VA_ARGS__)
+
+static int oom(const struct pctx *c)
+{
+	return fail_with(c, -ENOMEM, NULL, "out of memory");
+}
+
+/*
+ * User text goes into messages shortened and with control characters escaped, so a stray
+ * byte in a policy cannot break or forge a log line.
+ */
+static const char *escape(char *buf, size_t size, const char *s, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = s[i];
+
+		if (o + 9 > size) {
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (ch < 0x20 || ch == 0x7f)
+			o += snprintf(buf + o, 5, "\\x%02x", ch);
+		else
+			buf[o++] = ch;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+struct quoted {
+	char s[QUOTE_MAX + 8];
+};
+
+static const char *quote_n(struct quoted *q, const char *s, size_t len)
+{
+	q->s[0] = '\'';
+	escape(q->s + 1, sizeof(q->s) - 2, s, len);
+	strcat(q->s, "'");
+	return q->s;
+}
+
+static const char *quote(struct quoted *q, const char *s)
+{
+	return quote_n(q, s, strlen(s));
+}
+
+/* Only a duplicate key deep in a document can make a pointer this long: show its start. */
+static const char *ptr_fit(char buf[PTR_MAX], int n)
+{
+	if (n < 0 || n >= PTR_MAX)
+		strcpy(buf + PTR_MAX - 4, "...");
+	return buf;
+}
+
+static const char *ptr_key(char buf[PTR_MAX], const char *at, const char *key)
+{
+	return ptr_fit(buf, snprintf(buf, PTR_MAX, "%s.%s", strcmp(at, ".") == 0 ? "" : at, key));
+}
+
+static const char *ptr_index(char buf[PTR_MAX], const char *at, size_t i)
+{
+	return ptr_fit(buf, snprintf(buf, PTR_MAX, "%s[%zu]", at, i));
+}
+
+static const char *type_name(json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_boolean:
+		return "boolean";
+	case json_type_double:
+	case json_type_int:
+		return "number";
+	case json_type_object:
+		return "object";
+	case json_type_array:
+		return "array";
+	case json_type_string:
+		return "string";
+	default:
+		return "null";
+	}
+}
+
+static int expect_type(const struct pctx *c, const char *at, json_object *v, enum json_type t)
+{
+	const char *want = t == json_type_object ? "an object" :
+			   t == json_type_array ? "an array" :
+			   t == json_type_boolean ? "a boolean" : "a string";
+
+	if (json_object_is_type(v, t))
+		return 0;
+	return fail(c, at, "expected %s, got %s", want, type_name(v));
+}
+
+/* Looks up key below at; a missing required key is an error naming it. */
+static int get_key(const struct pctx *c, const char *at, json_object *obj, const char *key,
+		   bool required, json_object **ret_v)
+{
+	char kat[PTR_MAX];
+
+	if (json_object_object_get_ex(obj, key, ret_v))
+		return 1;
+	if (required)
+		return fail(c, ptr_key(kat, at, key), "missing required key");
+	return 0;
+}
+
+/* Known keys that belong elsewhere get a message saying where, instead of "unknown". */
+struct key_hint {
+	const char *key;
+	const char *msg;
+};
+
+static bool in_list(const char *const *list, const char *s)
+{
+	for (; *list; list++)
+		if (strcmp(*list, s) == 0)
+			return true;
+	return false;
+}
+
+static int check_keys(const struct pctx *c, const char *at, json_object *obj,
+		      const char *const *known, const struct key_hint *hints)
+{
+	struct json_object_iterator it = json_object_iter_begin(obj);
+	struct json_object_iterator end = json_object_iter_end(obj);
+	char kat[PTR_MAX];
+	struct quoted q;
+
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+		const char *key = json_object_iter_peek_name(&it);
+
+		if (in_list(known, key))
+			continue;
+		for (const struct key_hint *h = hints; h && h->key; h++)
+			if (strcmp(h->key, key) == 0)
+				return fail(c, ptr_key(kat, at, key), "%s", h->msg);
+		return fail(c, at, "unknown key %s", quote(&q, key));
+	}
+	return 0;
+}
+
+static int get_object(const struct pctx *c, const char *at, json_object *v,
+		      const char *const *known, const struct key_hint *hints)
+{
+	int r = expect_type(c, at, v, json_type_object);
+
+	return r < 0 ? r : check_keys(c, at, v, known, hints);
+}
+
+/* ---- paths ---------------------------------------------------------------------------- */
+
+enum path_kind {
+	PATH_EXACT,	/* "path" */
+	PATH_DIR,	/* "dir" */
+	PATH_GLOB,	/* "glob" */
+	PATH_CGROUP,	/* selector.cgroups[] */
+};
+
+static size_t strcspn_n(const char *s, size_t len, char ch)
+{
+	const char *e = memchr(s, ch, len);
+
+	return e ? (size_t)(e - s) : len;
+}
+
+static bool has_double_star(const char *s, size_t len)
+{
+	for (size_t i = 1; i < len; i++)
+		if (s[i - 1] == '*' && s[i] == '*')
+			return true;
+	return false;
+}
+
+static int check_components(const struct pctx *c, const char *at, const char *s, size_t len,
+			    enum path_kind kind)
+{
+	struct quoted q;
+
+	for (size_t i = 1, clen; i <= len; i += clen + 1) {
+		const char *comp = s + i;
+
+		clen = strcspn_n(comp, len - i, '/');
+		if (clen == 2 && comp[0] == '.' && comp[1] == '.')
+			return fail(c, at, "'..' components are not allowed in %s",
+				    quote_n(&q, s, len));
+		if (kind == PATH_GLOB && clen != 2 && has_double_star(comp, clen))
+			return fail(c, at, "'**' must be a whole path component in %s",
+				    quote_n(&q, s, len));
+	}
+	return 0;
+}
+
+static int check_wildcards(const struct pctx *c, const char *at, const char *s, size_t len,
+			   enum path_kind kind)
+{
+	struct quoted q;
+	size_t i;
+
+	if (kind != PATH_GLOB) {
+		if (!memchr(s, '*', len))
+			return 0;
+		if (kind == PATH_CGROUP)
+			return fail(c, at, "'*' is not allowed in %s (cgroups are matched exactly)",
+				    quote_n(&q, s, len));
+		return fail(c, at, "'*' is not allowed in %s (use 'glob' for wildcards)",
+			    quote_n(&q, s, len));
+	}
+	/* Reserved so that character classes and alternatives can be added later without
+	 * changing what existing policies mean. */
+	i = strcspn(s, "?[{");
+	if (i < len)
+		return fail(c, at, "reserved character '%c' in glob %s (only '*' and '**' are "
+			    "supported)", s[i], quote_n(&q, s, len));
+	return 0;
+}
+
+/* Drops empty and "." components: "//a/./b/" -> "/a/b"; "/" stays "/". */
+static char *normalize(const char *s, size_t len)
+{
+	char *out = malloc(len + 2), *o = out;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 1, clen; i <= len; i += clen + 1) {
+		const char *comp = s + i;
+
+		clen = strcspn_n(comp, len - i, '/');
+		if (clen == 0 || (clen == 1 && comp[0] == '.'))
+			continue;
+		*o++ = '/';
+		memcpy(o, comp, clen);
+		o += clen;
+	}
+	if (o == out)
+		*o++ = '/';
+	*o = '\0';
+	return out;
+}
+
+static int parse_path(const struct pctx *c, const char *at, json_object *v, enum path_kind kind,
+		      char **ret_text)
+{
+	struct quoted q;
+	const char *s;
+	size_t len;
+	char *text;
+	int r;
+
+	r = expect_type(c, at, v, json_type_string);
+	if (r < 0)
+		return r;
+	s = json_object_get_string(v);
+	len = json_object_get_string_len(v);
+	if (memchr(s, '\0', len))
+		return fail(c, at, "must not contain a NUL character");
+	if (len > RP_PATH_MAX - 1)
+		return fail(c, at, "too long (%zu bytes, at most %d)", len, RP_PATH_MAX - 1);
+	if (len == 0 || s[0] != '/')
+		return fail(c, at, "must be an absolute path, got %s", quote_n(&q, s, len));
+	r = check_components(c, at, s, len, kind);
+	if (r < 0)
+		return r;
+	r = check_wildcards(c, at, s, len, kind);
+	if (r < 0)
+		return r;
+	text = normalize(s, len);
+	if (!text)
+		return oom(c);
+	*ret_text = text;
+	return 0;
+}
+
+/* ---- rules ---------------------------------------------------------------------------- */
+
+static const char *const pattern_keys[] = { "path", "dir", "glob", "fileless" };
+
+static int parse_fileless(const struct pctx *c, const char *at, json_object *obj)
+{
+	char kat[PTR_MAX];
+	json_object *v;
+	int r;
+
+	if (!json_object_object_get_ex(obj, "fileless", &v))
+		return 0;
+	ptr_key(kat, at, "fileless");
+	r = expect_type(c, kat, v, json_type_boolean);
+	if (r < 0)
+		return r;
+	if (!json_object_get_boolean(v))
+		return fail(c, kat, "must be true when present");
+	return 0;
+}
+
+static int parse_recursive(const struct pctx *c, const char *at, json_object *obj, bool is_dir,
+			   bool *ret_recursive)
+{
+	char kat[PTR_MAX];
+	json_object *v;
+	int r;
+
+	if (!json_object_object_get_ex(obj, "recursive", &v)) {
+		*ret_recursive = false;
+		return 0;
+	}
+	ptr_key(kat, at, "recursive");
+	if (!is_dir)
+		return fail(c, kat, "only valid with 'dir'");
+	r = expect_type(c, kat, v, json_type_boolean);
+	if (r < 0)
+		return r;
+	*ret_recursive = json_object_get_boolean(v);
+	return 0;
+}
+
+/* The object of a rule or a parent: exactly one of path, dir (+ recursive), glob, and for
+ * exec rules fileless. */
+static int parse_pattern(const struct pctx *c, const char *at, json_object *obj,
+			 bool allow_fileless, struct policy_pattern *ret)
+{
+	static const enum path_kind kinds[] = { PATH_EXACT, PATH_DIR, PATH_GLOB };
+	size_t n_keys = allow_fileless ? 4 : 3, found = 0, which = 0;
+	bool recursive = false;
+	char kat[PTR_MAX];
+	json_object *v;
+	int r;
+
+	if (allow_fileless) {
+		r = parse_fileless(c, at, obj);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < n_keys; i++)
+		if (json_object_object_get_ex(obj, pattern_keys[i], NULL)) {
+			found++;
+			which = i;
+		}
+	if (found != 1)
+		return fail(c, at, "exactly one of 'path', 'dir', 'glob'%s is required",
+			    allow_fileless ? ", 'fileless'" : "");
+	if (which == 3) {
+		r = parse_recursive(c, at, obj, false, &recursive);
+		if (r == 0)
+			ret->match = POLICY_MATCH_FILELESS;
+		return r;
+	}
+	json_object_object_get_ex(obj, pattern_keys[which], &v);
+	r = parse_path(c, ptr_key(kat, at, pattern_keys[which]), v, kinds[which], &ret->text);
+	if (r < 0)
+		return r;
+	r = parse_recursive(c, at, obj, kinds[which] == PATH_DIR, &recursive);
+	if (r < 0)
+		return r;
+	ret->match = which == 0 ? POLICY_MATCH_PATH : which == 2 ? POLICY_MATCH_GLOB :
+		     recursive ? POLICY_MATCH_TREE : POLICY_MATCH_DIR;
+	return 0;
+}
+
+static int parse_access_name(const struct pctx *c, const char *at, json_object *v, __u32 seen,
+			     __u32 *ret_bit)
+{
+	struct quoted q;
+	const char *s;
+	int r;
+
+	r = expect_type(c, at, v, json_type_string);
+	if (r < 0)
+		return r;
+	s = json_object_get_string(v);
+	for (size_t i = 0; i < sizeof(access_names) / sizeof(access_names[0]); i++) {
+		if (strcmp(s, access_names[i]) != 0)
+			continue;
+		if (seen & (1u << i))
+			return fail(c, at, "duplicate access %s", quote(&q, s));
+		*ret_bit = 1u << i;
+		return 0;
+	}
+	return fail(c, at, "unknown access %s (expected read, write, append, create, truncate, "
+		    "exec)", quote_n(&q, s, json_object_get_string_len(v)));
+}
+
+static int parse_access(const struct pctx *c, const char *at, json_object *rule, __u32 *ret)
+{
+	char kat[PTR_MAX], iat[PTR_MAX];
+	__u32 access = 0, bit = 0;
+	json_object *v;
+	size_t n;
+	int r;
+
+	if (!get_key(c, at, rule, "access", false, &v)) {
+		*ret = RP_ACC_ALL;
+		return 0;
+	}
+	ptr_key(kat, at, "access");
+	r = expect_type(c, kat, v, json_type_array);
+	if (r < 0)
+		return r;
+	n = json_object_array_length(v);
+	if (n == 0)
+		return fail(c, kat, "must not be empty");
+	for (size_t i = 0; i < n; i++) {
+		r = parse_access_name(c, ptr_index(iat, kat, i), json_object_array_get_idx(v, i),
+				      access, &bit);
+		if (r < 0)
+			return r;
+		access |= bit;
+	}
+	*ret = access;
+	return 0;
+}
+
+/* Rule actions are allow, deny, audit; category defaults only allow or deny. */
+static int parse_action(const struct pctx *c, const char *at, json_object *v, bool is_default,
+			enum rp_action *ret)
+{
+	struct quoted q;
+	const char *s;
+	int r;
+
+	r = expect_type(c, at, v, json_type_string);
+	if (r < 0)
+		return r;
+	s = json_object_get_string(v);
+	if (strcmp(s, "allow") == 0)
+		*ret = RP_ACT_ALLOW;
+	else if (strcmp(s, "deny") == 0)
+		*ret = RP_ACT_DENY;
+	else if (strcmp(s, "audit") == 0 && !is_default)
+		*ret = RP_ACT_AUDIT;
+	else if (strcmp(s, "audit") == 0)
+		return fail(c, at, "'audit' is not a valid default (expected allow, deny; "
+			    "set mode 'audit' to audit a whole policy)");
+	else
+		return fail(c, at, "unknown action %s (expected %s)",
+			    quote_n(&q, s, json_object_get_string_len(v)),
+			    is_default ? "allow, deny" : "allow, deny, audit");
+	return 0;
+}
+
+static int parse_rule_action(const struct pctx *c, const char *at, json_object *rule,
+			     enum rp_action *ret)
+{
+	char kat[PTR_MAX];
+	json_object *v;
+	int r;
+
+	r = get_key(c, at, rule, "action", true, &v);
+	if (r < 0)
+		return r;
+	return parse_action(c, ptr_key(kat, at, "action"), v, false, ret);
+}
+
+static int parse_file_rule(const struct pctx *c, const char *at, json_object *v,
+			   struct policy_file_rule *rule)
+{
+	static const char *const known[] = {
+		"path", "dir", "glob", "recursive", "access", "action", NULL,
+	};
+	static const struct key_hint hints[] = {
+		{ "fileless", "only valid in exec rules" },
+		{ "parent", "only valid in exec rules" },
+		{ NULL, NULL },
+	};
+	int r;
+
+	r = get_object(c, at, v, known, hints);
+	if (r < 0)
+		return r;
+	r = parse_pattern(c, at, v, false, &rule->object);
+	if (r < 0)
+		return r;
+	r = parse_access(c, at, v, &rule->access);
+	if (r < 0)
+		return r;
+	return parse_rule_action(c, at, v, &rule->action);
+}
+
+static int parse_parent(const struct pctx *c, const char *at, json_object *rule,
+			struct policy_exec_rule *ret)
+{
+	static const char *const known[] = { "path", "dir", "glob", "recursive", NULL };
+	static const struct key_hint hints[] = {
+		{ "fileless", "a parent cannot be fileless" },
+		{ NULL, NULL },
+	};
+	char kat[PTR_MAX];
+	json_object *v;
+	int r;
+
+	if (!get_key(c, at, rule, "parent", false, &v))
+		return 0;
+	ptr_key(kat, at, "parent");
+	r = get_object(c, kat, v, known, hints);
+	if (r < 0)
+		return r;
+	r = parse_pattern(c, kat, v, false, &ret->parent);
+	if (r < 0)
+		return r;
+	ret->has_parent = true;
+	return 0;
+}
+
+static int parse_exec_rule(const struct pctx *c, const char *at, json_object *v,
+			   struct policy_exec_rule *rule)
+{
+	static const char *const known[] = {
+		"path", "dir", "glob", "fileless", "recursive", "parent", "action", NULL,
+	};
+	static const struct key_hint hints[] = {
+		{ "access", "only valid in file rules" },
+		{ NULL, NULL },
+	};
+	int r;
+
+	r = get_object(c, at, v, known, hints);
+	if (r < 0)
+		return r;
+	r = parse_pattern(c, at, v, true, &rule->object);
+	if (r < 0)
+		return r;
+	r = parse_parent(c, at, v, rule);
+	if (r < 0)
+		return r;
+	return parse_rule_action(c, at, v, &rule->action);
+}
+
+/* Returns 1 and the array when the list is present, 0 when absent. */
+static int get_rule_list(const struct pctx *c, json_object *doc, const char *key,
+			 json_object **ret_arr, size_t *ret_n)
+{
+	char kat[PTR_MAX];
+	json_object *v;
+	size_t n;
+	int r;
+
+	if (!get_key(c, ".", doc, key, false, &v))
+		return 0;
+	ptr_key(kat, ".", key);
+	r = expect_type(c, kat, v, json_type_array);
+	if (r < 0)
+		return r;
+	n = json_object_array_length(v);
+	if (n == 0)
+		return fail(c, kat, "must not be empty");
+	if (n > POLICY_RULES_MAX)
+		return fail(c, kat, "too many rules (%zu, at most %d)", n, POLICY_RULES_MAX);
+	*ret_arr = v;
+	*ret_n = n;
+	return 1;
+}
+
+static int parse_file_rules(const struct pctx *c, json_object *doc, struct policy *p)
+{
+	char at[PTR_MAX];
+	json_object *arr;
+	size_t n;
+	int r;
+
+	r = get_rule_list(c, doc, "file", &arr, &n);
+	if (r <= 0)
+		return r;
+	/* All entries exist (zeroed) from here on, so policy_free() can undo a partial one. */
+	p->file = calloc(n, sizeof(*p->file));
+	if (!p->file)
+		return oom(c);
+	p->n_file = n;
+	for (size_t i = 0; i < n; i++) {
+		r = parse_file_rule(c, ptr_index(at, ".file", i), json_object_array_get_idx(arr, i),
+				    &p->file[i]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int parse_exec_rules(const struct pctx *c, json_object *doc, struct policy *p)
+{
+	char at[PTR_MAX];
+	json_object *arr;
+	size_t n;
+	int r;
+
+	r = get_rule_list(c, doc, "exec", &arr, &n);
+	if (r <= 0)
+		return r;
+	p->exec = calloc(n, sizeof(*p->exec));
+	if (!p->exec)
+		return oom(c);
+	p->n_exec = n;
+	for (size_t i = 0; i < n; i++) {
+		r = parse_exec_rule(c, ptr_index(at, ".exec", i), json_object_array_get_idx(arr, i),
+				    &p->exec[i]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* ---- top level ------------------------------------------------------------------------ */
+
+static int get_string_key(const struct pctx *c, json_object *doc, const char *key, bool required,
+			  char at[PTR_MAX], json_object **ret_v)
+{
+	int r = get_key(c, ".", doc, key, required, ret_v);
+
+	if (r <= 0)
+		return r;
+	r = expect_type(c, ptr_key(at, ".", key), *ret_v, json_type_string);
+	return r < 0 ? r : 1;
+}
+
+static int parse_api_version(const struct pctx *c, json_object *doc)
+{
+	char at[PTR_MAX];
+	struct quoted q;
+	json_object *v;
+	int r;
+
+	r = get_string_key(c, doc, "apiVersion", true, at, &v);
+	if (r < 0)
+		return r;
+	if (strcmp(json_object_get_string(v), POLICY_API_VERSION) == 0 &&
+	    json_object_get_string_len(v) == strlen(POLICY_API_VERSION))
+		return 0;
+	return fail(c, at, "unsupported apiVersion %s (expected '" POLICY_API_VERSION "')",
+		    quote_n(&q, json_object_get_string(v), json_object_get_string_len(v)));
+}
+
+/* [a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])? */
+static bool valid_name(const char *s, size_t len)
+{
+	if (len == 0 || len > POLICY_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		bool alnum = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9');
+		bool edge = i == 0 || i == len - 1;
+
+		if (!alnum && (edge || !memchr("._-", s[i], 3)))
+			return false;
+	}
+	return true;
+}
+
+static int parse_name(const struct pctx *c, json_object *doc, struct policy *p)
+{
+	char at[PTR_MAX];
+	struct quoted q;
+	json_object *v;
+	size_t len;
+	int r;
+
+	r = get_string_key(c, doc, "name", true, at, &v);
+	if (r < 0)
+		return r;
+	len = json_object_get_string_len(v);
+	if (!valid_name(json_object_get_string(v), len))
+		return fail(c, at, "invalid name %s (expected 1 to %d lowercase letters, digits, "
+			    "'.', '_' or '-', starting and ending with a letter or digit)",
+			    quote_n(&q, json_object_get_string(v), len), POLICY_NAME_MAX);
+	p->name = strdup(json_object_get_string(v));
+	return p->name ? 0 : oom(c);
+}
+
+static int parse_mode(const struct pctx *c, json_object *doc, struct policy *p)
+{
+	char at[PTR_MAX];
+	struct quoted q;
+	json_object *v;
+	const char *s;
+	int r;
+
+	r = get_string_key(c, doc, "mode", false, at, &v);
+	if (r <= 0)
+		return r;
+	s = json_object_get_string(v);
+	if (strcmp(s, "enforce") == 0 || strcmp(s, "audit") == 0) {
+		p->audit_mode = s[0] == 'a';
+		return 0;
+	}
+	return fail(c, at, "unknown mode %s (expected enforce, audit)",
+		    quote_n(&q, s, json_object_get_string_len(v)));
+}
+
+static int parse_cgroups(const struct pctx *c, const char *at, json_object *v, struct policy *p)
+{
+	char iat[PTR_MAX];
+	struct quoted q;
+	size_t n;
+	int r;
+
+	r = expect_type(c, at, v, json_type_array);
+	if (r < 0)
+		return r;
+	n = json_object_array_length(v);
+	if (n == 0)
+		return fail(c, at, "must not be empty");
+	if (n > POLICY_SELECTORS_MAX)
+		return fail(c, at, "too many cgroups (%zu, at most %d)", n, POLICY_SELECTORS_MAX);
+	p->cgroups = calloc(n, sizeof(*p->cgroups));
+	if (!p->cgroups)
+		return oom(c);
+	p->n_cgroups = n;
+	for (size_t i = 0; i < n; i++) {
+		ptr_index(iat, at, i);
+		r = parse_path(c, iat, json_object_array_get_idx(v, i), PATH_CGROUP,
+			       &p->cgroups[i]);
+		if (r < 0)
+			return r;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(p->cgroups[j], p->cgroups[i]) == 0)
+				return fail(c, iat, "duplicate cgroup %s",
+					    quote(&q, p->cgroups[i]));
+	}
+	return 0;
+}
+
+static int parse_selector(const struct pctx *c, json_object *doc, struct policy *p)
+{
+	static const char *const known[] = { "cgroups", NULL };
+	char at[PTR_MAX], kat[PTR_MAX];
+	json_object *v, *cg;
+	int r;
+
+	r = get_key(c, ".", doc, "selector", true, &v);
+	if (r < 0)
+		return r;
+	ptr_key(at, ".", "selector");
+	r = get_object(c, at, v, known, NULL);
+	if (r < 0)
+		return r;
+	r = get_key(c, at, v, "cgroups", true, &cg);
+	if (r < 0)
+		return r;
+	return parse_cgroups(c, ptr_key(kat, at, "cgroups"), cg, p);
+}
+
+static int parse_defaults(const struct pctx *c, json_object *doc, struct policy *p)
+{
+	static const char *const known[] = { "file", "exec", NULL };
+	char at[PTR_MAX], kat[PTR_MAX];
+	json_object *v, *d;
+	int r;
+
+	p->default_file = RP_ACT_ALLOW;
+	p->default_exec = RP_ACT_ALLOW;
+	if (!get_key(c, ".", doc, "defaults", false, &v))
+		return 0;
+	ptr_key(at, ".", "defaults");
+	r = get_object(c, at, v, known, NULL);
+	if (r < 0)
+		return r;
+	if (get_key(c, at, v, "file", false, &d)) {
+		r = parse_action(c, ptr_key(kat, at, "file"), d, true, &p->default_file);
+		if (r < 0)
+			return r;
+	}
+	if (get_key(c, at, v, "exec", false, &d))
+		return parse_action(c, ptr_key(kat, at, "exec"), d, true, &p->default_exec);
+	return 0;
+}
+
+static int parse_document(const struct pctx *c, json_object *doc, struct policy *p)
+{
+	static const char *const known[] = {
+		"apiVersion", "name", "mode", "selector", "defaults", "file", "exec", NULL,
+	};
+	static int (*const steps[])(const struct pctx *, json_object *, struct policy *) = {
+		parse_name, parse_mode, parse_selector, parse_defaults, parse_file_rules,
+		parse_exec_rules,
+	};
+	int r;
+
+	r = get_object(c, ".", doc, known, NULL);
+	if (r < 0)
+		return r;
+	r = parse_api_version(c, doc);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		r = steps[i](c, doc, p);
+		if (r < 0)
+			return r;
+	}
+	if (!p->n_file && !p->n_exec)
+		return fail(c, ".", "at least one of 'file', 'exec' is required");
+	return 0;
+}
+
+/* ---- JSON text ------------------------------------------------------------------------ */
+
+static unsigned int line_of(const char *s, size_t off)
+{
+	unsigned int line = 1;
+
+	for (size_t i = 0; i < off; i++)
+		line += s[i] == '\n';
+	return line;
+}
+
+static size_t bom_len(const char *json, size_t len)
+{
+	return len >= 3 && memcmp(json, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+}
+
+/* json needs a NUL at json[len]; the tokener is told about it so "1" is not incomplete. */
+static int tokenize(const struct pctx *c, const char *json, size_t len, json_object **ret_root)
+{
+	enum json_tokener_error jerr;
+	struct json_tokener *tok;
+	json_object *root;
+	size_t start, end;
+
+	/* Some editors save a byte order mark; RFC 8259 lets parsers ignore it. */
+	start = bom_len(json, len);
+	tok = json_tokener_new();
+	if (!tok)
+		return oom(c);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	root = json_tokener_parse_ex(tok, json + start, (int)(len - start + 1));
+	jerr = json_tokener_get_error(tok);
+	end = start + json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (jerr != json_tokener_success) {
+		json_object_put(root);
+		return fail(c, NULL, "invalid JSON at line %u: %s", line_of(json, end),
+			    json_tokener_error_desc(jerr));
+	}
+	*ret_root = root;
+	return 0;
+}
+
+/*
+ * json-c keeps the last of repeated keys. In a policy that silently drops a rule's first
+ * "action" or "path", so repeated keys are found here, on the text json-c accepted.
+ */
+struct scan {
+	const struct pctx *c;
+	const char *p;
+};
+
+static int scan_value(struct scan *s, const char *at);
+
+static void scan_ws(struct scan *s)
+{
+	while (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r')
+		s->p++;
+}
+
+static void scan_string(struct scan *s)
+{
+	char q = *s->p++;
+
+	while (*s->p && *s->p != q)
+		s->p += s->p[0] == '\\' && s->p[1] ? 2 : 1;
+	if (*s->p)
+		s->p++;
+}
+
+/* The key as json-c stores it: escapes decoded, cut at an embedded NUL. */
+static char *key_text(const char *start, const char *end)
+{
+	size_t len = end - start;
+	json_object *o;
+	char *raw, *key;
+
+	if (len < 2)
+		return strdup("");
+	if (start[0] == '"' && !memchr(start, '\\', len))
+		return strndup(start + 1, len - 2);
+	raw = strndup(start, len);
+	if (!raw)
+		return NULL;
+	o = json_tokener_parse(raw);
+	key = strdup(o ? json_object_get_string(o) : raw);
+	json_object_put(o);
+	free(raw);
+	return key;
+}
+
+static int scan_key(struct scan *s, const char *at, json_object *seen, char kat[PTR_MAX])
+{
+	const char *start = s->p;
+	char shown[64];
+	struct quoted q;
+	char *key;
+	int r = 0;
+
+	scan_string(s);
+	key = key_text(start, s->p);
+	if (!key)
+		return oom(s->c);
+	if (json_object_object_get_ex(seen, key, NULL))
+		r = fail(s->c, at, "duplicate key %s", quote(&q, key));
+	else if (json_object_object_add(seen, key, NULL) < 0)
+		r = oom(s->c);
+	else
+		ptr_key(kat, at, escape(shown, sizeof(shown), key, strlen(key)));
+	free(key);
+	return r;
+}
+
+static int scan_object(struct scan *s, const char *at)
+{
+	json_object *seen = json_object_new_object();
+	char kat[PTR_MAX];
+	int r = 0;
+
+	if (!seen)
+		return oom(s->c);
+	for (s->p++; r == 0;) {
+		scan_ws(s);
+		if (!*s->p || *s->p == '}')
+			break;
+		if (*s->p == ',') {
+			s->p++;
+			continue;
+		}
+		r = scan_key(s, at, seen, kat);
+		if (r < 0)
+			break;
+		scan_ws(s);
+		if (*s->p == ':')
+			s->p++;
+		r = scan_value(s, kat);
+	}
+	if (*s->p)
+		s->p++;
+	json_object_put(seen);
+	return r;
+}
+
+static int scan_array(struct scan *s, const char *at)
+{
+	char iat[PTR_MAX];
+	size_t i = 0;
+	int r = 0;
+
+	for (s->p++; r == 0;) {
+		scan_ws(s);
+		if (!*s->p || *s->p == ']')
+			break;
+		if (*s->p == ',') {
+			s->p++;
+			continue;
+		}
+		r = scan_value(s, ptr_index(iat, at, i++));
+	}
+	if (*s->p)
+		s->p++;
+	return r;
+}
+
+/* Recursion is bounded by json-c's nesting limit, which the text already passed. */
+static int scan_value(struct scan *s, const char *at)
+{
+	scan_ws(s);
+	switch (*s->p) {
+	case '{':
+		return scan_object(s, at);
+	case '[':
+		return scan_array(s, at);
+	case '"':
+	case '\'':
+		scan_string(s);
+		return 0;
+	default:
+		while (*s->p && !strchr(",]} \t\r\n", *s->p))
+			s->p++;
+		return 0;
+	}
+}
+
+/* ---- entry points --------------------------------------------------------------------- */
+
+static int build(const struct pctx *c, json_object *root, struct policy **ret_policy)
+{
+	struct policy *p = calloc(1, sizeof(*p));
+	int r;
+
+	if (!p || !(p->source = strdup(c->source))) {
+		free(p);
+		return oom(c);
+	}
+	r = parse_document(c, root, p);
+	if (r < 0) {
+		policy_free(p);
+		return r;
+	}
+	*ret_policy = p;
+	return 0;
+}
+
+static int parse_buffer(const struct pctx *c, const char *json, size_t len,
+			struct policy **ret_policy)
+{
+	const char *nul = memchr(json, '\0', len);
+	json_object *root = NULL;
+	int r;
+
+	if (len > POLICY_DOC_MAX)
+		return fail_with(c, -EFBIG, NULL, "larger than the limit of 16 MiB");
+	if (nul)
+		return fail(c, NULL, "invalid JSON at line %u: NUL byte",
+			    line_of(json, nul - json));
+	r = tokenize(c, json, len, &root);
+	if (r < 0)
+		return r;
+	r = scan_value(&(struct scan){ .c = c, .p = json + bom_len(json, len) }, ".");
+	if (r == 0)
+		r = build(c, root, ret_policy);
+	json_object_put(root);
+	return r;
+}
+
+int policy_parse_string(const char *json, const char *source, struct policy **ret_policy,
+			struct policy_error *err)
+{
+	struct pctx c = { .source = source ? source : "<string>", .err = err };
+
+	return parse_buffer(&c, json, strlen(json), ret_policy);
+}
+
+/* Reads at most one byte more than a document may have, to tell "too large" apart. */
+static int read_all(const struct pctx *c, int fd, size_t hint, char **ret_buf, size_t *ret_len)
+{
+	size_t cap = hint < POLICY_DOC_MAX ? hint + 1 : POLICY_DOC_MAX + 1, len = 0;
+	char *buf = malloc(cap + 1), *nbuf;
+	ssize_t n;
+
+	while (buf) {
+		if (len == cap && cap > POLICY_DOC_MAX)
+			break;
+		if (len == cap) {
+			cap = cap * 2 < POLICY_DOC_MAX + 1 ? cap * 2 : POLICY_DOC_MAX + 1;
+			nbuf = realloc(buf, cap + 1);
+			if (!nbuf) {
+				free(buf);
+				return oom(c);
+			}
+			buf = nbuf;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n == 0)
+			break;
+		if (n > 0) {
+			len += n;
+		} else if (errno != EINTR) {
+			free(buf);
+			return fail_with(c, -errno, NULL, "cannot read: %s", strerror(errno));
+		}
+	}
+	if (!buf)
+		return oom(c);
+	if (len > POLICY_DOC_MAX) {
+		free(buf);
+		return fail_with(c, -EFBIG, NULL, "larger than the limit of 16 MiB");
+	}
+	buf[len] = '\0';
+	*ret_buf = buf;
+	*ret_len = len;
+	return 0;
+}
+
+static int read_file(const struct pctx *c, const char *path, char **ret_buf, size_t *ret_len)
+{
+	struct stat st;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return fail_with(c, -errno, NULL, "cannot open: %s", strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		r = fail_with(c, -errno, NULL, "cannot stat: %s", strerror(errno));
+	} else if (S_ISDIR(st.st_mode)) {
+		r = fail_with(c, -EISDIR, NULL, "is a directory, expected a policy file");
+	} else {
+		r = read_all(c, fd, S_ISREG(st.st_mode) ? (size_t)st.st_size : 4096, ret_buf,
+			     ret_len);
+	}
+	close(fd);
+	return r;
+}
+
+int policy_parse_file(const char *path, struct policy **ret_policy, struct policy_error *err)
+{
+	struct pctx c = { .source = path, .err = err };
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	r = read_file(&c, path, &buf, &len);
+	if (r < 0)
+		return r;
+	r = parse_buffer(&c, buf, len, ret_policy);
+	free(buf);
+	return r;
+}
+
+void policy_free(struct policy *p)
+{
+	if (!p)
+		return;
+	free(p->name);
+	free(p->source);
+	for (size_t i = 0; i < p->n_cgroups; i++)
+		free(p->cgroups[i]);
+	free(p->cgroups);
+	for (size_t i = 0; i < p->n_file; i++)
+		free(p->file[i].object.text);
+	free(p->file);
+	for (size_t i = 0; i < p->n_exec; i++) {
+		free(p->exec[i].object.text);
+		free(p->exec[i].parent.text);
+	}
+	free(p->exec);
+	free(p);
+}
+
+/* ---- sets ----------------------------------------------------------------------------- */
+
+struct plist {
+	struct policy **v;
+	size_t n, cap;
+};
+
+static void plist_free(struct plist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		policy_free(l->v[i]);
+	free(l->v);
+}
+
+/* Takes p: adds it or frees it. */
+static int plist_add(struct plist *l, struct policy *p, struct policy_error *err)
+{
+	const struct pctx c = { .source = p->source, .err = err };
+	struct policy **nv;
+	struct quoted q;
+	int r;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (strcmp(l->v[i]->name, p->name) != 0)
+			continue;
+		r = fail(&c, ".name", "duplicate policy name %s (also in %s)", quote(&q, p->name),
+			 l->v[i]->source);
+		policy_free(p);
+		return r;
+	}
+	if (l->n == l->cap) {
+		nv = realloc(l->v, (l->cap ? l->cap * 2 : 8) * sizeof(*nv));
+		if (!nv) {
+			r = oom(&c);	/* before the free: c.source is p's */
+			policy_free(p);
+			return r;
+		}
+		l->v = nv;
+		l->cap = l->cap ? l->cap * 2 : 8;
+	}
+	l->v[l->n++] = p;
+	return 0;
+}
+
+static int load_file(const char *path, struct plist *l, struct policy_error *err)
+{
+	struct policy *p = NULL;
+	int r;
+
+	r = policy_parse_file(path, &p, err);
+	if (r < 0)
+		return r;
+	return plist_add(l, p, err);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool is_policy_name(const char *name)
+{
+	size_t len = strlen(name);
+
+	return name[0] != '.' && len > 5 && strcmp(name + len - 5, ".json") == 0;
+}
+
+static char *join(const char *dir, const char *name)
+{
+	size_t dlen = strlen(dir), size;
+	char *path;
+
+	while (dlen > 1 && dir[dlen - 1] == '/')
+		dlen--;
+	size = dlen + strlen(name) + 2;
+	path = malloc(size);
+	if (path)
+		snprintf(path, size, "%.*s%s%s", (int)dlen, dir, dir[dlen - 1] == '/' ? "" : "/",
+			 name);
+	return path;
+}
+
+struct names {
+	char **v;
+	size_t n, cap;
+};
+
+static void names_free(struct names *nm)
+{
+	for (size_t i = 0; i < nm->n; i++)
+		free(nm->v[i]);
+	free(nm->v);
+}
+
+/* Adds the full path of one directory entry if it is a policy file. Symbolic links are
+ * followed: a Kubernetes ConfigMap volume is a directory of links into "..data/". */
+static int add_entry(const struct pctx *c, DIR *d, const char *dir, const char *name,
+		     struct names *nm)
+{
+	struct pctx ec = *c;
+	struct stat st;
+	char **nv, *path;
+
+	if (!is_policy_name(name))
+		return 0;
+	path = join(dir, name);
+	if (!path)
+		return oom(c);
+	ec.source = path;
+	if (fstatat(dirfd(d), name, &st, 0) < 0) {
+		int r = fail_with(&ec, -errno, NULL, "cannot open: %s", strerror(errno));
+
+		free(path);
+		return r;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		free(path);
+		return 0;
+	}
+	if (nm->n == nm->cap) {
+		nv = realloc(nm->v, (nm->cap ? nm->cap * 2 : 16) * sizeof(*nv));
+		if (!nv) {
+			free(path);
+			return oom(c);
+		}
+		nm->v = nv;
+		nm->cap = nm->cap ? nm->cap * 2 : 16;
+	}
+	nm->v[nm->n++] = path;
+	return 0;
+}
+
+static int list_dir(const struct pctx *c, const char *dir, struct names *nm)
+{
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	d = opendir(dir);
+	if (!d)
+		return fail_with(c, -errno, NULL, "cannot open: %s", strerror(errno));
+	for (;;) {
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			if (errno)
+				r = fail_with(c, -errno, NULL, "cannot read: %s", strerror(errno));
+			break;
+		}
+		r = add_entry(c, d, dir, de->d_name, nm);
+		if (r < 0)
+			break;
+	}
+	closedir(d);
+	return r;
+}
+
+static int load_dir(const char *dir, struct plist *l, struct policy_error *err)
+{
+	const struct pctx c = { .source = dir, .err = err };
+	struct names nm = { 0 };
+	int r;
+
+	r = list_dir(&c, dir, &nm);
+	if (r == 0 && nm.n == 0)
+		r = fail_with(&c, -ENOENT, NULL, "no *.json policies found");
+	/* Sorted so the order, and which of two duplicates is reported, never depends on
+	 * the file system. */
+	if (r == 0)
+		qsort(nm.v, nm.n, sizeof(*nm.v), cmp_names);
+	for (size_t i = 0; r == 0 && i < nm.n; i++)
+		r = load_file(nm.v[i], l, err);
+	names_free(&nm);
+	return r;
+}
+
+int policy_set_load(const char *const *paths, size_t n_paths, struct policy_set *ret_set,
+		    struct policy_error *err)
+{
+	const struct pctx none = { .source = "rampart", .err = err };
+	struct plist l = { 0 };
+	struct stat st;
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < n_paths; i++) {
+		const struct pctx c = { .source = paths[i], .err = err };
+
+		if (stat(paths[i], &st) < 0)
+			r = fail_with(&c, -errno, NULL, "cannot open: %s", strerror(errno));
+		else if (S_ISDIR(st.st_mode))
+			r = load_dir(paths[i], &l, err);
+		else
+			r = load_file(paths[i], &l, err);
+	}
+	if (r == 0 && l.n == 0)
+		r = fail_with(&none, -ENOENT, NULL, "no policies given");
+	if (r < 0) {
+		plist_free(&l);
+		return r;
+	}
+	ret_set->policies = l.v;
+	ret_set->n = l.n;
+	return 0;
+}
+
+void policy_set_free(struct policy_set *set)
+{
+	if (!set)
+		return;
+	for (size_t i = 0; i < set->n; i++)
+		policy_free(set->policies[i]);
+	free(set->policies);
+	set->policies = NULL;
+	set->n = 0;
+}
+
+const char *policy_action_name(enum rp_action a)
+{
+	switch (a) {
+	case RP_ACT_NONE:
+		return "none";
+	case RP_ACT_ALLOW:
+		return "allow";
+	case RP_ACT_AUDIT:
+		return "audit";
+	case RP_ACT_DENY:
+		return "deny";
+	}
+	return "unknown";
+}
+
+const char *policy_access_names(__u32 access, char *buf, size_t size)
+{
+	size_t o = 0;
+	int n;
+
+	if (!buf || size == 0)
+		return buf;
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(access_names) / sizeof(access_names[0]); i++) {
+		if (!(access & (1u << i)))
+			continue;
+		n = snprintf(buf + o, size - o, "%s%s", o ? "," : "", access_names[i]);
+		if (n < 0 || (size_t)n >= size - o) {
+			buf[o] = '\0';	/* whole names only */
+			break;
+		}
+		o += n;
+	}
+	if (o == 0)
+		snprintf(buf, size, "none");
+	return buf;
+}

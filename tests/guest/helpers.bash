@@ -1,0 +1,87 @@
+# Shared by the guest suite. Every test policy is scoped to a cgroup the test creates,
+# so nothing outside the test's own processes can be denied.
+
+RP_CG_ROOT=/sys/fs/cgroup
+
+# Creates a fresh cgroup for this test and prints its path relative to the cgroup root.
+rp_cgroup_new() {
+	local name=/rp-t${BATS_TEST_NUMBER}-${1:-main}-$$
+	mkdir -p "$RP_CG_ROOT$name"
+	echo "$name"
+}
+
+# Runs a command inside the cgroup CG (relative path): rp_in_cgroup CG CMD [ARGS...]
+rp_in_cgroup() {
+	local cg=$1
+	shift
+	sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$RP_CG_ROOT$cg" "$@"
+}
+
+# Writes a policy from stdin to $BATS_TEST_TMPDIR/NAME.json, replacing @CG@ with $2.
+rp_policy() {
+	local file=$BATS_TEST_TMPDIR/$1.json
+	sed "s#@CG@#${2:-}#g" > "$file"
+	echo "$file"
+}
+
+# Starts `rampart run` with the given arguments; waits until it enforces.
+rp_start() {
+	RP_EVENTS=$BATS_TEST_TMPDIR/events.jsonl
+	RP_ERR=$BATS_TEST_TMPDIR/rampart.err
+	rampart run "$@" > "$RP_EVENTS" 2> "$RP_ERR" &
+	RP_PID=$!
+	for _ in $(seq 100); do
+		grep -q 'enforcing' "$RP_ERR" && return 0
+		kill -0 "$RP_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "rampart did not start enforcing:" >&2
+	cat "$RP_ERR" >&2
+	return 1
+}
+
+# Stops rampart with SIGTERM (or $1) and checks that it exited 0.
+rp_stop() {
+	local rc=0
+	[[ -n ${RP_PID:-} ]] || return 0
+	kill -"${1:-TERM}" "$RP_PID"
+	wait "$RP_PID" || rc=$?
+	RP_PID=
+	[[ $rc == 0 ]] || { echo "rampart exited $rc:" >&2; cat "$RP_ERR" >&2; return 1; }
+}
+
+# Waits until the event file has N lines (events are flushed every 250 ms at most).
+rp_wait_events() {
+	local n=$1
+	for _ in $(seq 50); do
+		[[ $(wc -l < "$RP_EVENTS") -ge $n ]] && return 0
+		sleep 0.1
+	done
+	echo "expected $n events, got $(wc -l < "$RP_EVENTS"):" >&2
+	cat "$RP_EVENTS" >&2
+	return 1
+}
+
+# Fails the test with a message naming the check: rp_check NAME CONDITION...
+rp_check() {
+	local name=$1
+	shift
+	"$@" || { echo "check '$name' failed: $*" >&2; return 1; }
+}
+
+# rp_contains NAME STRING NEEDLE: STRING contains NEEDLE.
+rp_contains() {
+	[[ $2 == *"$3"* ]] || { echo "check '$1' failed: '$2' does not contain '$3'" >&2; return 1; }
+}
+
+rp_teardown() {
+	if [[ -n ${RP_PID:-} ]]; then
+		kill -TERM "$RP_PID" 2>/dev/null
+		wait "$RP_PID" 2>/dev/null
+	fi
+	RP_PID=
+	for cg in "$RP_CG_ROOT"/rp-t*; do
+		[[ -d $cg ]] && rmdir "$cg"/* "$cg" 2>/dev/null
+	done
+	return 0
+}

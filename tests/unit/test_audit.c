@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * audit_format(): the exact JSON line a ring buffer event becomes, escaping, the
+ * optional fields, and the events it refuses; audit_time()'s RFC 3339 form.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "unit.h"
+
+/* 2026-01-02T03:04:05.000000007Z */
+#define T_REAL_NS 1767323045000000007LL
+#define T_BOOT_NS 987654321ULL
+
+static struct rp_event *new_event(const char *path)
+{
+	struct rp_event *ev = calloc(1, sizeof(*ev));
+
+	ev->abi = RP_ABI_VERSION;
+	ev->kind = RP_EV_FILE;
+	ev->decision = RP_ACT_DENY;
+	ev->pid = 1235;
+	ev->tgid = 1234;
+	ev->ppid = 1;
+	ev->uid = 1000;
+	ev->gid = 1001;
+	ev->gen = 3;
+	ev->rule_id = 1;
+	ev->access = RP_ACC_READ | RP_ACC_WRITE;
+	ev->time_boot_ns = T_BOOT_NS;
+	ev->cgroup_id = 4242;
+	memcpy(ev->comm, "cat", 4);
+	ev->path_len = (__u16)strlen(path);
+	memcpy(ev->path, path, ev->path_len + 1);
+	return ev;
+}
+
+static size_t event_size(const struct rp_event *ev)
+{
+	return RP_EVENT_HDR_SIZE + ev->path_len + 1;
+}
+
+/* Formats ev with rule and frees it: audit_format()'s return, the line in *line. */
+static int format_event(struct rp_event *ev, const struct compile_rule *rule, char **line)
+{
+	int ret;
+
+	*line = NULL;
+	ret = audit_format(ev, event_size(ev), rule, T_REAL_NS - (long long)T_BOOT_NS, line);
+	free(ev);
+	return ret;
+}
+
+static const struct compile_rule web_rule = { .policy = "web", .label = "file[0]" };
+
+UNIT_TEST(audit_formats_known_event_exactly)
+{
+	char *line;
+	int ret = format_event(new_event("/etc/shadow"), &web_rule, &line);
+	char got[1024];
+
+	ASSERT_OK(ret, "audit_format");
+	snprintf(got, sizeof(got), "%s", line);
+	free(line);
+	ASSERT_STREQ(got, "{\"time\":\"2026-01-02T03:04:05.000000007Z\",\"kind\":\"file\","
+		     "\"decision\":\"deny\",\"mode\":\"enforce\",\"policy\":\"web\","
+		     "\"rule\":\"file[0]\",\"generation\":3,\"pid\":1234,\"tid\":1235,\"ppid\":1,"
+		     "\"uid\":1000,\"gid\":1001,\"comm\":\"cat\",\"cgroup_id\":4242,"
+		     "\"path\":\"/etc/shadow\",\"access\":[\"read\",\"write\"]}", "JSON line");
+}
+
+UNIT_TEST(audit_reports_audit_decision_and_audit_mode)
+{
+	const struct compile_rule rule = { .policy = "trial", .label = "defaults.file",
+					   .audit_mode = true };
+	struct rp_event *ev = new_event("/tmp/x");
+	char *line, got[1024];
+	int ret;
+
+	ev->decision = RP_ACT_AUDIT;
+	ev->access = RP_ACC_APPEND | RP_ACC_CREATE | RP_ACC_TRUNCATE | RP_ACC_EXEC;
+	ret = format_event(ev, &rule, &line);
+	ASSERT_OK(ret, "audit_format");
+	snprintf(got, sizeof(got), "%s", line);
+	free(line);
+	ASSERT_CONTAINS(got, "\"decision\":\"audit\",\"mode\":\"audit\",\"policy\":\"trial\","
+			"\"rule\":\"defaults.file\",", "decision, mode and rule");
+	ASSERT_CONTAINS(got, "\"access\":[\"append\",\"create\",\"truncate\",\"exec\"]}",
+			"access names in bit order");
+}
+
+UNIT_TEST(audit_prints_null_policy_and_rule_for_unknown_rule)
+{
+	char *line, got[1024];
+	int ret = format_event(new_event("/etc/shadow"), NULL, &line);
+
+	ASSERT_OK(ret, "audit_format");
+	snprintf(got, sizeof(got), "%s", line);
+	free(line);
+	ASSERT_CONTAINS(got, "\"decision\":\"deny\",\"mode\":\"enforce\",\"policy\":null,"
+			"\"rule\":null,\"generation\":3,", "null policy and rule");
+}
+
+UNIT_TEST(audit_escapes_quote_and_newline_in_path)
+{
+	char *line, got[1024];
+	int ret = format_event(new_event("/tmp/a\"b\nc\\d\x01"), &web_rule, &line);
+
+	ASSERT_OK(ret, "audit_format");
+	snprintf(got, sizeof(got), "%s", line);
+	free(line);
+	ASSERT_CONTAINS(got, "\"path\":\"/tmp/a\\\"b\\nc\\\\d\\u0001\",\"access\"", "escaped path");
+	ASSERT_TRUE(strchr(got, '\n') == NULL, "one line");
+}
+
+UNIT_TEST(audit_prints_full_16_byte_comm)
+{
+	struct rp_event *ev = new_event("/etc/shadow");
+	char *line, got[1024];
+	int ret;
+
+	memcpy(ev->comm, "abcdefghijklmnop", RP_COMM_LEN);
+	ret = format_event(ev, &web_rule, &line);
+	ASSERT_OK(ret, "audit_format");
+	snprintf(got, sizeof(got), "%s", line);
+	free(line);
+	ASSERT_CONTAINS(got, "\"comm\":\"abcdefghijklmnop\",\"cgroup_id\":4242,",
+			"16-char comm");
+}
+
+UNIT_TEST(audit_stops_comm_at_nul)
+{
+	struct rp_event *ev = new_event("/etc/shadow");
+	char *line, got[1024];
+	int ret;
+
+	memcpy(ev->comm, "sh\0garbagegarba", RP_COMM_LEN);
+	ret = format_event(ev, &web_rule, &line);
+	ASSERT_OK(ret, "audit_format");
+	snprintf(got, sizeof(got), "%s", line);
+	free(line);
+	ASSERT_CONTAINS(got, "\"comm\":\"sh\",", "comm up to the NUL");
+}
+
+UNIT_TEST(audit_prints_full_64_bit_cgroup_id)
+{
+	struct rp_event *ev = new_event("/etc/shadow");
+	char *line, got[1024];
+	int ret;
+
+	ev->cgroup_id = 0xffffffffffffffffULL;
+	ev->uid = 4294967295u;
+	ret = format_event(ev, &web_rule, &line);
+	ASSERT_OK(ret, "audit_format");
+	snprintf(got, sizeof(got), "%s", line);
+	free(line);
+	ASSERT_CONTAINS(got, "\"cgroup_id\":18446744073709551615,", "unsigned cgroup id");
+	ASSERT_CONTAINS(got, "\"uid\":4294967295,", "unsigned uid");
+}
+
+/* audit_format() on ev with the given size must refuse and leave *line alone. */
+static int format_bad(struct rp_event *ev, size_t size, char **line)
+{
+	int ret = audit_format(ev, size, &web_rule, T_REAL_NS, line);
+
+	free(ev);
+	return ret;
+}
+
+UNIT_TEST(audit_rejects_malformed_events)
+{
+	char *line = NULL;
+	struct rp_event *ev;
+
+	ASSERT_EQ(format_bad(new_event("/x"), 0, &line), -EBADMSG, "size 0");
+	ASSERT_EQ(format_bad(new_event("/x"), RP_EVENT_HDR_SIZE - 1, &line), -EBADMSG,
+		  "size below header");
+	ASSERT_EQ(format_bad(new_event(""), RP_EVENT_HDR_SIZE, &line), -EBADMSG,
+		  "no room for the path's NUL");
+	ev = new_event("/x");
+	ev->abi = RP_ABI_VERSION + 1;
+	ASSERT_EQ(format_bad(ev, event_size(ev), &line), -EBADMSG, "foreign abi");
+	ev = new_event("/x");
+	ev->kind = RP_EV_FILE + 1;
+	ASSERT_EQ(format_bad(ev, event_size(ev), &line), -EBADMSG, "unknown kind");
+	ev = new_event("/etc/shadow");
+	ASSERT_EQ(format_bad(ev, RP_EVENT_HDR_SIZE + 5 + 1, &line), -EBADMSG,
+		  "path_len past the data");
+	ev = new_event("/etc/shadow");
+	ASSERT_EQ(format_bad(ev, RP_EVENT_HDR_SIZE + 11, &line), -EBADMSG,
+		  "path_len leaves no NUL");
+	ev = new_event("/x");
+	ev->path_len = 65535;
+	ASSERT_EQ(format_bad(ev, sizeof(*ev), &line), -EBADMSG, "path_len beyond RP_PATH_MAX");
+	ASSERT_TRUE(line == NULL, "no line for a malformed event");
+}
+
+UNIT_TEST(audit_adds_error_for_unresolved_path)
+{
+	struct rp_event *ev = new_event("");
+	char *line, got[1024];
+	int ret;
+
+	ev->flags = RP_EVF_PATH_ERROR;
+	ev->error = -ENAMETOOLONG;
+	ev->access = RP_ACC_READ;
+	ret = format_event(ev, &web_rule, &line);
+	ASSERT_OK(ret, "audit_format");
+	snprintf(got, sizeof(got), "%s", line);
+	free(line);
+	ASSERT_CONTAINS(got, "\"path\":\"\",\"access\":[\"read\"],"
+			"\"error\":\"File name too long\"}", "error after access");
+}
+
+UNIT_TEST(audit_omits_error_without_path_error_flag)
+{
+	struct rp_event *ev = new_event("/etc/shadow");
+	char *line, got[1024];
+	int ret;
+
+	ev->error = -ENAMETOOLONG;
+	ret = format_event(ev, &web_rule, &line);
+	ASSERT_OK(ret, "audit_format");
+	snprintf(got, sizeof(got), "%s", line);
+	free(line);
+	ASSERT_TRUE(strstr(got, "\"error\"") == NULL, "no error field");
+	ASSERT_CONTAINS(got, "\"access\":[\"read\",\"write\"]}", "line ends with access");
+}
+
+UNIT_TEST(audit_time_prints_nine_digit_nanoseconds)
+{
+	char buf[48];
+
+	ASSERT_STREQ(audit_time(T_REAL_NS, buf, sizeof(buf)), "2026-01-02T03:04:05.000000007Z",
+		     "7 ns");
+	ASSERT_STREQ(audit_time(1767323045123456789LL, buf, sizeof(buf)),
+		     "2026-01-02T03:04:05.123456789Z", "all nine digits");
+	ASSERT_STREQ(audit_time(0, buf, sizeof(buf)), "1970-01-01T00:00:00.000000000Z", "epoch");
+	ASSERT_STREQ(audit_time(951782400999999999LL, buf, sizeof(buf)),
+		     "2000-02-29T00:00:00.999999999Z", "leap day");
+}
