@@ -103,7 +103,7 @@ static int run_explain_unusable(void)
 	struct probe_report r;
 	const struct probe_item *bad;
 
-	if (probe_kernel("", &r) == 0)
+	if (probe_kernel("", &r) == 0 && probe_lsm_load(&r) == 0)
 		return 0;
 	bad = probe_first_failure(&r);
 	log_error("BPF LSM cannot be used on this kernel: %s", bad->hint);
@@ -262,6 +262,10 @@ static int cmd_probe(void)
 	struct probe_report r;
 	int ret = probe_kernel("", &r);
 
+	if (!ret)
+		ret = probe_lsm_load(&r);
+	else
+		snprintf(r.items[PROBE_LSM_LOAD].detail, sizeof(r.items[0].detail), "not tried");
 	printf("kernel %s\n", r.kernel_release);
 	for (int i = 0; i < PROBE__COUNT; i++) {
 		const struct probe_item *it = &r.items[i];

@@ -5,6 +5,10 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
 #include "probe.h"
 
 static const char *const probe_names[PROBE__COUNT] = {
@@ -14,6 +18,7 @@ static const char *const probe_names[PROBE__COUNT] = {
 	[PROBE_BTF] = "btf",
 	[PROBE_BPFFS] = "bpffs",
 	[PROBE_CGROUP2] = "cgroup2",
+	[PROBE_LSM_LOAD] = "lsm-load",
 };
 
 /* Reads the first line of ROOT/path into buf without its newline; 0 or -errno. */
@@ -112,11 +117,17 @@ static void probe_lockdown(const char *root, struct probe_report *r)
 	struct probe_item *it = &r->items[PROBE_LOCKDOWN];
 	char mode[128] = "";
 
+	if (!r->items[PROBE_SECURITYFS].ok) {
+		snprintf(it->detail, sizeof(it->detail), "unknown until securityfs is mounted");
+		return;
+	}
 	if (probe_read_line(root, "/sys/kernel/security/lockdown", mode, sizeof(mode)) < 0) {
 		snprintf(it->detail, sizeof(it->detail), "no lockdown LSM");
 		return;
 	}
-	snprintf(it->detail, sizeof(it->detail), "%s", mode);
+	/* "none [integrity] confidentiality": the bracketed word is the mode in force */
+	if (sscanf(strchr(mode, '[') ? strchr(mode, '[') + 1 : mode, "%63[a-z]", it->detail) != 1)
+		snprintf(it->detail, sizeof(it->detail), "%s", mode);
 	if (strstr(mode, "[confidentiality]"))
 		probe_fail(it, "kernel lockdown is in confidentiality mode, which refuses BPF LSM "
 			       "programs and cannot be lowered at run time: boot with "
@@ -168,6 +179,47 @@ int probe_kernel(const char *root, struct probe_report *r)
 	probe_lockdown(root, r);
 	probe_fs(root, r);
 	return probe_first_failure(r) ? -EOPNOTSUPP : 0;
+}
+
+int probe_lsm_load(struct probe_report *r)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_LSM_MAC);
+	struct probe_item *it = &r->items[PROBE_LSM_LOAD];
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int id, fd, err;
+
+	if (!vmlinux)
+		return -ENOENT;	/* reported by the btf item */
+	id = btf__find_by_name_kind(vmlinux, "bpf_lsm_file_open", BTF_KIND_FUNC);
+	btf__free(vmlinux);
+	if (id < 0) {
+		probe_fail(it, "the kernel has no bpf_lsm_file_open hook: it was built without "
+			       "CONFIG_BPF_LSM=y; use a kernel built with it");
+		return -ENOENT;
+	}
+	opts.attach_btf_id = id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_LSM, "rp_probe", "GPL", insns, 2, &opts);
+	if (fd >= 0) {
+		close(fd);
+		snprintf(it->detail, sizeof(it->detail), "a minimal LSM program loads");
+		return 0;
+	}
+	err = -errno;
+	snprintf(it->detail, sizeof(it->detail), "load failed: %s", strerror(-err));
+	snprintf(it->hint, sizeof(it->hint), "the kernel refused to load a minimal BPF LSM "
+		 "program (%s) although bpf is an active LSM and lockdown is '%s': %s",
+		 strerror(-err),
+		 r->items[PROBE_LOCKDOWN].detail[0] ? r->items[PROBE_LOCKDOWN].detail : "unknown",
+		 err == -EPERM ? "a kernel lockdown or security policy of this host forbids BPF "
+				 "LSM programs, so run Rampart on a node whose kernel allows them "
+				 "(check with 'rampart probe')"
+			       : "check 'rampart --verbose probe' and the kernel log");
+	it->ok = false;
+	return err;
 }
 
 const struct probe_item *probe_first_failure(const struct probe_report *r)

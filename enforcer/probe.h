@@ -17,6 +17,7 @@ enum probe_check {
 	PROBE_BTF,
 	PROBE_BPFFS,
 	PROBE_CGROUP2,
+	PROBE_LSM_LOAD,		/* filled by probe_lsm_load() only */
 	PROBE__COUNT,
 };
 
@@ -35,6 +36,11 @@ struct probe_report {
 
 /* Fills *report; 0 when BPF LSM enforcement can work, -EOPNOTSUPP when it cannot. */
 int probe_kernel(const char *root, struct probe_report *report);
+/*
+ * Loads (and unloads) a minimal BPF LSM program to learn whether this kernel lets us, and
+ * records the result as the PROBE_LSM_LOAD item: 0 or the negative errno of the load.
+ */
+int probe_lsm_load(struct probe_report *report);
 /* The first failed check, in the order of enum probe_check, or NULL. */
 const struct probe_item *probe_first_failure(const struct probe_report *report);
 /* Mount point of the first mount of fstype in ROOT/proc/self/mountinfo; 0 or -ENOENT. */

@@ -1,0 +1,139 @@
+#!/usr/bin/env bats
+# Host tests: the command line, and what rampart says on a kernel that cannot run BPF LSM
+# (this machine's own). Kernel enforcement itself is tested in the guest (tests/guest).
+
+bats_require_minimum_version 1.5.0
+
+RAMPART=${RAMPART:-$BATS_TEST_DIRNAME/../../build/rampart}
+EXAMPLE=$BATS_TEST_DIRNAME/../../policies/examples/demo.json
+
+# Runs rampart in a private mount namespace after the shell snippet $1 (mounts).
+in_mount_ns() {
+	local setup=$1
+	shift
+	unshare -m sh -c "$setup; exec \"\$@\"" sh "$@"
+}
+
+mount_all='mountpoint -q /sys/kernel/security || mount -t securityfs securityfs /sys/kernel/security;
+	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf'
+
+host_can_run_bpf_lsm() {
+	in_mount_ns "$mount_all" "$RAMPART" probe > /dev/null 2>&1
+}
+
+lockdown_mode() {
+	in_mount_ns "$mount_all" cat /sys/kernel/security/lockdown 2>/dev/null |
+		sed -n 's/.*\[\([a-z]*\)\].*/\1/p'
+}
+
+@test "host: rampart run on this kernel fails with one sentence naming the cause" {
+	if host_can_run_bpf_lsm; then
+		skip "this host runs BPF LSM programs; the guest suite covers enforcement"
+	fi
+	run --separate-stderr in_mount_ns "$mount_all" "$RAMPART" run --policy "$EXAMPLE"
+	echo "stderr: $stderr"
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+	[[ $stderr == "rampart: error: BPF LSM cannot be used on this kernel: "* ]]
+	[[ $stderr != *libbpf* && $stderr != *ulimit* ]]
+	if [ "$(lockdown_mode)" = confidentiality ]; then
+		[[ $stderr == *"lockdown is in confidentiality mode"* ]]
+	else
+		[[ $stderr == *"refused to load a minimal BPF LSM program"* ]]
+	fi
+}
+
+@test "host: without securityfs, rampart run says how to mount it" {
+	run --separate-stderr in_mount_ns \
+		'umount /sys/kernel/security 2>/dev/null; true' "$RAMPART" run --policy "$EXAMPLE"
+	echo "stderr: $stderr"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"securityfs is not mounted"*"mount -t securityfs securityfs /sys/kernel/security"* ]]
+}
+
+@test "host: without bpffs, rampart run says how to mount it" {
+	[ "$(lockdown_mode)" != confidentiality ] || skip "lockdown is reported before bpffs here"
+	run --separate-stderr in_mount_ns \
+		'mountpoint -q /sys/kernel/security || mount -t securityfs securityfs /sys/kernel/security;
+		 while mountpoint -q /sys/fs/bpf; do umount /sys/fs/bpf; done' \
+		"$RAMPART" run --policy "$EXAMPLE"
+	echo "stderr: $stderr"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"no BPF filesystem is mounted: mount it with 'mount -t bpf bpf /sys/fs/bpf'"* ]]
+}
+
+@test "host: rampart probe lists every check and fails on this kernel" {
+	if host_can_run_bpf_lsm; then
+		skip "this host runs BPF LSM programs"
+	fi
+	run in_mount_ns "$mount_all" "$RAMPART" probe
+	echo "$output"
+	[ "$status" -eq 1 ]
+	for item in securityfs bpf-lsm lockdown btf bpffs cgroup2 lsm-load; do
+		[[ $output == *"$item "* ]]
+	done
+	[[ $output == *"BPF LSM enforcement is NOT possible on this kernel"* ]]
+}
+
+@test "cli: no command prints usage and exits 2" {
+	run "$RAMPART"
+	[ "$status" -eq 2 ]
+	[[ $output == *"usage: rampart"* ]]
+}
+
+@test "cli: an unknown command is named" {
+	run "$RAMPART" frobnicate
+	[ "$status" -eq 2 ]
+	[ "$output" = "rampart: error: unknown command 'frobnicate' (see rampart --help)" ]
+}
+
+@test "cli: run without --policy is refused" {
+	run "$RAMPART" run
+	[ "$status" -eq 2 ]
+	[ "$output" = "rampart: error: run: no policy given: use --policy FILE|DIR" ]
+}
+
+@test "cli: run with a missing policy file names it" {
+	run "$RAMPART" run --policy /nonexistent/p.json
+	[ "$status" -eq 1 ]
+	[[ $output == *"/nonexistent/p.json"* ]]
+}
+
+@test "cli: run with an invalid policy reports it before touching the kernel" {
+	f=$BATS_TEST_TMPDIR/web.json
+	cat > "$f" <<'JSON'
+{ "apiVersion": "rampart.dev/v1", "name": "web", "selector": { "cgroups": ["/web"] },
+  "file": [ { "path": "/etc/shadow", "access": ["wrte"], "action": "deny" } ] }
+JSON
+	run "$RAMPART" run --policy "$f"
+	[ "$status" -eq 1 ]
+	[ "$output" = "rampart: error: $f: .file[0].access[0]: unknown access 'wrte' (expected read, write, append, create, truncate, exec)" ]
+}
+
+@test "check: the shipped example is valid" {
+	run "$RAMPART" check "$EXAMPLE"
+	[ "$status" -eq 0 ]
+	[[ $output == *"policy 'demo-deny-secret' is valid"* ]]
+}
+
+@test "check: an invalid policy exits 1 with a pointer to the element" {
+	f=$BATS_TEST_TMPDIR/web.json
+	cat > "$f" <<'JSON'
+{ "apiVersion": "rampart.dev/v1", "name": "web", "mode": "enforced",
+  "selector": { "cgroups": ["/web"] }, "file": [ { "path": "/x", "action": "deny" } ] }
+JSON
+	run "$RAMPART" check "$f"
+	[ "$status" -eq 1 ]
+	[ "$output" = "$f: .mode: unknown mode 'enforced' (expected enforce, audit)" ]
+}
+
+@test "check: a rule kind this version cannot enforce is refused, not ignored" {
+	f=$BATS_TEST_TMPDIR/dir.json
+	cat > "$f" <<'JSON'
+{ "apiVersion": "rampart.dev/v1", "name": "dirs", "selector": { "cgroups": ["/web"] },
+  "file": [ { "dir": "/etc", "recursive": true, "action": "deny" } ] }
+JSON
+	run "$RAMPART" check "$f"
+	[ "$status" -eq 1 ]
+	[[ $output == *".file[0]: only exact 'path' rules are enforced by this version"* ]]
+}
