@@ -28,65 +28,55 @@ static __always_inline __u32 rp_file_access(struct file *file)
 	return acc;
 }
 
-/* Resolves the path as the opening task sees it into ev->path; 0 or a negative errno. */
-static __always_inline int rp_file_path(struct file *file, struct rp_event *ev)
+/*
+ * Resolves a path as the current task sees it (its root and mounts) into buf, sets *len
+ * to its length without the NUL and returns 0, or a negative errno (-ENAMETOOLONG
+ * beyond RP_PATH_MAX - 1 bytes).
+ */
+static __always_inline int rp_resolve(const struct path *path, struct rp_pathbuf *buf, __u16 *len)
 {
-	long len = bpf_d_path((struct path *)&file->f_path, ev->path, RP_PATH_MAX);
+	long n = bpf_d_path((struct path *)path, buf->s, RP_PATH_MAX);
 
-	if (len <= 0) {
-		ev->path_len = 0;
-		ev->path[0] = '\0';
-		return len < 0 ? (int)len : -ENAMETOOLONG;
+	if (n <= 0) {
+		*len = 0;
+		buf->s[0] = '\0';
+		return n < 0 ? (int)n : -ENAMETOOLONG;
 	}
-	ev->path_len = (len - 1) & (RP_PATH_MAX - 1);
+	*len = (n - 1) & (RP_PATH_MAX - 1);
 	return 0;
 }
 
-/* Read the key through volatile: a cast-away copy lets clang fold it to its zero value. */
-static __always_inline __u64 rp_path_hash(const struct rp_event *ev)
+/* Does the ruleset have anything to say about these accesses beyond "allow"? */
+static __always_inline bool rp_file_relevant(const struct rp_value *rs, __u32 acc)
 {
-	struct rp_hash_key key = { .k0 = rp_hash_key.k0, .k1 = rp_hash_key.k1 };
-
-	return rp_siphash(ev->path, ev->path_len, &key);
+	if ((rs->shape_flags & RP_SHAPE_FILE_PATHS) || rs->dir_depths[RP_CAT_FILE] ||
+	    rs->tree_depths[RP_CAT_FILE])
+		return true;
+	for (int bit = 0; bit < RP_ACC_BITS; bit++)
+		if ((acc & (1u << bit)) && RP_ACTION_OF(rs->actions, bit) != RP_ACT_ALLOW)
+			return true;
+	return false;
 }
 
 /*
- * The verdict of one ruleset for the accesses acc on the path hashed to phash: each
- * access is decided by the rule covering it, else by the ruleset's default, and the
- * strictest decision over the accesses wins (deny > audit > allow). A path that could
- * not be resolved is decided by the default alone: denied where it is deny, else audited.
+ * The verdict for the accesses of ev on its path: per access the most specific rule,
+ * else the default; the strictest over the accesses. A path that could not be resolved
+ * is decided by the default alone: denied where it is deny, else audited.
  */
-static __always_inline __u8 rp_file_verdict(const struct rp_subject *subj, __u64 phash, __u32 acc,
-					    bool path_ok, __u32 *rule_id)
+static __always_inline __u8 rp_file_verdict(const struct rp_subject *subj, const struct rp_value *rs,
+					    struct rp_scratch *s, int err, __u64 full_hash,
+					    __u32 *rule_id)
 {
-	struct rp_value *def = rp_lookup(subj->gen, RP_KEY_RULESET, subj->ruleset, 0);
-	struct rp_value *rule = NULL;
-	__u8 verdict = RP_ACT_NONE, a;
+	struct rp_match m = { .full_hash = full_hash, .gen = subj->gen, .ruleset = subj->ruleset,
+			      .kind = RP_KEY_FILE_PATH, .want = s->ev.access, .cat = RP_CAT_FILE };
+	struct rp_decision d = {};
+	__u8 verdict;
 
-	if (!def) {
-		*rule_id = RP_RULE_NONE;
-		return RP_ACT_DENY;	/* a subject without its ruleset: set is corrupt */
-	}
-	if (!path_ok) {
-		*rule_id = def->id[0];
-		a = RP_ACTION_OF(def->actions, 0);
-		return a == RP_ACT_DENY ? a : RP_ACT_AUDIT;
-	}
-	rule = rp_lookup(subj->gen, RP_KEY_FILE_PATH, subj->ruleset, phash);
-	for (int bit = 0; bit < RP_ACC_BITS; bit++) {
-		if (!(acc & (1u << bit)))
-			continue;
-		a = rule ? RP_ACTION_OF(rule->actions, bit) : RP_ACT_NONE;
-		if (a == RP_ACT_NONE) {
-			a = RP_ACTION_OF(def->actions, bit);
-			if (a > verdict)
-				*rule_id = def->id[bit];
-		} else if (a > verdict) {
-			*rule_id = rule->id[bit];
-		}
-		if (a > verdict)
-			verdict = a;
-	}
+	if (!err)
+		rp_match_path(&m, rs, (const struct rp_pathbuf *)s->ev.path, &s->obj, &d);
+	verdict = rp_conclude(&d, rs->actions, rs->id, m.want, rule_id);
+	if (err && verdict != RP_ACT_DENY)
+		verdict = RP_ACT_AUDIT;
 	return verdict;
 }
 

@@ -28,13 +28,31 @@ struct {
 	__type(value, struct rp_value);
 } rp_decisions SEC(".maps");
 
+struct rp_pathbuf {
+	char s[RP_PATH_MAX];
+};
+
+/* Where the directory prefixes of a resolved path end, for dir and tree rules. */
+struct rp_pathinfo {
+	__s32 parent_depth;	/* components of the parent directory; -1: not a '/' path */
+	__u32 pad;
+	__u16 prefix[RP_RULE_DEPTH_MAX + 1];	/* prefix[d]: length of the depth-d directory */
+};
+
+struct rp_scratch {
+	struct rp_event ev;		/* the event, whose path[] is the object's path */
+	struct rp_pathbuf parent;	/* exec: the executing program's path */
+	struct rp_pathinfo obj;
+	struct rp_pathinfo par;
+};
+
 /* Per-task scratch for the event being built: per-CPU memory is not safe here, since a
  * sleepable program can be preempted and another task could overwrite the path. */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, struct rp_event);
+	__type(value, struct rp_scratch);
 } rp_scratch SEC(".maps");
 
 struct {

@@ -12,12 +12,15 @@
 #include "rampart/siphash.h"
 
 #define EPERM 1
+#define ENOENT 2
 #define ENAMETOOLONG 36
 
 #include "maps.bpf.h"
 #include "subject.bpf.h"
 #include "report.bpf.h"
+#include "match.bpf.h"
 #include "file.bpf.h"
+#include "exec.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -35,29 +38,48 @@ static __always_inline int rp_enforce(struct rp_event *ev, const struct rp_subje
 
 /*
  * No event memory, or the set kept changing during the decision: nothing to report
- * with, so count it and fall back to the ruleset's file default.
+ * with, so count it and fall back to the ruleset's default for the category.
  */
-static __always_inline int rp_undecided(const struct rp_subject *subj)
+static __always_inline int rp_undecided(const struct rp_subject *subj, int cat)
 {
-	struct rp_value *def = rp_lookup(subj->gen, RP_KEY_RULESET, subj->ruleset, 0);
+	struct rp_value *rs = rp_lookup(subj->gen, RP_KEY_RULESET, subj->ruleset, 0);
+	__u8 def;
 
 	__sync_fetch_and_add(&rp_undecided_events, 1);
-	return !def || RP_ACTION_OF(def->actions, 0) == RP_ACT_DENY ? -EPERM : 0;
+	if (!rs)
+		return -EPERM;
+	def = cat == RP_CAT_EXEC ? rs->exec_action : RP_ACTION_OF(rs->actions, 0);
+	return def == RP_ACT_DENY ? -EPERM : 0;
+}
+
+/* Resolves, scans and hashes a path once per hook call; the scan only when a level needs it. */
+static __always_inline int rp_prepare(const struct path *path, struct rp_pathbuf *buf, __u16 *len,
+				      struct rp_pathinfo *info, __u64 *hash)
+{
+	int err = rp_resolve(path, buf, len);
+
+	if (err)
+		return err;
+	rp_path_scan(buf, *len, info);
+	*hash = rp_hash(buf, *len);
+	return 0;
 }
 
 SEC("lsm.s/file_open")
 int BPF_PROG(rp_file_open, struct file *file, int ret)
 {
 	struct rp_subject subj = {};
-	struct rp_event *ev = NULL;
-	__u64 phash = 0;
-	__u8 verdict;
+	struct rp_scratch *s = NULL;
+	__u32 acc = rp_file_access(file);
+	__u64 hash = 0;
 	int err = 0;
 
 	if (ret)
 		return ret;
 	for (int i = 0; i < RP_GEN_RETRIES; i++) {
 		__u32 gen = rp_active_gen(), rule_id = RP_RULE_NONE;
+		struct rp_value *rs;
+		__u8 verdict;
 
 		if (!gen)
 			return 0;
@@ -66,23 +88,81 @@ int BPF_PROG(rp_file_open, struct file *file, int ret)
 				return 0;
 			continue;
 		}
-		if (!ev) {
-			ev = rp_scratch_get();
-			if (!ev)
-				return rp_undecided(&subj);
-			err = rp_file_path(file, ev);
-			if (!err)
-				phash = rp_path_hash(ev);
-			ev->access = rp_file_access(file);
+		rs = rp_lookup(gen, RP_KEY_RULESET, subj.ruleset, 0);
+		if (!rs || !rp_file_relevant(rs, acc)) {
+			if (rp_active_gen() == gen)
+				return rs ? 0 : rp_undecided(&subj, RP_CAT_FILE);
+			continue;
 		}
-		verdict = rp_file_verdict(&subj, phash, ev->access, !err, &rule_id);
+		if (!s) {
+			s = rp_scratch_get();
+			if (!s)
+				return rp_undecided(&subj, RP_CAT_FILE);
+			err = rp_prepare(&file->f_path, (struct rp_pathbuf *)s->ev.path,
+					 &s->ev.path_len, &s->obj, &hash);
+			s->ev.access = acc;
+		}
+		verdict = rp_file_verdict(&subj, rs, s, err, hash, &rule_id);
 		if (rp_active_gen() != gen)
 			continue;	/* a swap happened while deciding: decide again */
-		ev->kind = RP_EV_FILE;
-		ev->flags = err ? RP_EVF_PATH_ERROR : 0;
-		ev->error = err;
-		ev->rule_id = rule_id;
-		return rp_enforce(ev, &subj, verdict);
+		s->ev.kind = RP_EV_FILE;
+		s->ev.flags = err ? RP_EVF_PATH_ERROR : 0;
+		s->ev.error = err;
+		s->ev.rule_id = rule_id;
+		return rp_enforce(&s->ev, &subj, verdict);
 	}
-	return rp_undecided(&subj);	/* the set kept changing under us */
+	return rp_undecided(&subj, RP_CAT_FILE);	/* the set kept changing under us */
+}
+
+SEC("lsm.s/bprm_check_security")
+int BPF_PROG(rp_bprm_check, struct linux_binprm *bprm, int ret)
+{
+	struct rp_subject subj = {};
+	struct rp_scratch *s = NULL;
+	__u64 hash = 0;
+	int err = 0;
+
+	if (ret)
+		return ret;
+	for (int i = 0; i < RP_GEN_RETRIES; i++) {
+		__u32 gen = rp_active_gen(), rule_id = RP_RULE_NONE, classes;
+		struct rp_value *rs;
+		int perr = 0;
+		__u8 verdict;
+
+		if (!gen)
+			return 0;
+		if (!rp_subject_find(gen, &subj)) {
+			if (rp_active_gen() == gen)
+				return 0;
+			continue;
+		}
+		rs = rp_lookup(gen, RP_KEY_RULESET, subj.ruleset, 0);
+		if (!rs || !(rs->shape_flags & RP_SHAPE_EXEC_RULES)) {
+			if (rp_active_gen() == gen)
+				return rs ? 0 : rp_undecided(&subj, RP_CAT_EXEC);
+			continue;
+		}
+		if (!s) {
+			s = rp_scratch_get();
+			if (!s)
+				return rp_undecided(&subj, RP_CAT_EXEC);
+			err = rp_prepare(&bprm->file->f_path, (struct rp_pathbuf *)s->ev.path,
+					 &s->ev.path_len, &s->obj, &hash);
+			s->ev.access = RP_ACC_EXEC;
+		}
+		s->ev.flags = rp_exec_fileless(bprm) ? RP_EVF_FILELESS : 0;
+		classes = rp_exec_classes(&subj, rs, s, &perr);
+		verdict = rp_exec_verdict(&subj, rs, s, err, hash, classes, &rule_id);
+		if (perr && verdict == RP_ACT_ALLOW)
+			verdict = RP_ACT_AUDIT;	/* parent rules could not be checked: report */
+		if (rp_active_gen() != gen)
+			continue;
+		s->ev.kind = RP_EV_EXEC;
+		s->ev.flags |= (err ? RP_EVF_PATH_ERROR : 0) | (perr ? RP_EVF_PARENT_ERROR : 0);
+		s->ev.error = err ? err : perr;
+		s->ev.rule_id = rule_id;
+		return rp_enforce(&s->ev, &subj, verdict);
+	}
+	return rp_undecided(&subj, RP_CAT_EXEC);
 }

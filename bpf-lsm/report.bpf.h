@@ -3,7 +3,7 @@
 #ifndef RAMPART_REPORT_BPF_H
 #define RAMPART_REPORT_BPF_H
 
-static __always_inline struct rp_event *rp_scratch_get(void)
+static __always_inline struct rp_scratch *rp_scratch_get(void)
 {
 	return bpf_task_storage_get(&rp_scratch, bpf_get_current_task_btf(), 0,
 				    BPF_LOCAL_STORAGE_GET_F_CREATE);

@@ -81,7 +81,8 @@ int audit_format(const void *data, size_t size, const struct compile_rule *rule,
 	json_object *o;
 	char *line;
 
-	if (size < RP_EVENT_HDR_SIZE + 1 || ev->abi != RP_ABI_VERSION || ev->kind != RP_EV_FILE ||
+	if (size < RP_EVENT_HDR_SIZE + 1 || ev->abi != RP_ABI_VERSION ||
+	    (ev->kind != RP_EV_FILE && ev->kind != RP_EV_EXEC) ||
 	    ev->path_len > size - RP_EVENT_HDR_SIZE - 1)
 		return -EBADMSG;
 	o = json_object_new_object();
@@ -89,14 +90,19 @@ int audit_format(const void *data, size_t size, const struct compile_rule *rule,
 		return -ENOMEM;
 	audit_time(boot_to_real_ns + (long long)ev->time_boot_ns, when, sizeof(when));
 	audit_add(o, "time", json_object_new_string(when));
-	audit_add(o, "kind", json_object_new_string("file"));
+	audit_add(o, "kind", json_object_new_string(ev->kind == RP_EV_EXEC ? "exec" : "file"));
 	audit_add(o, "decision", json_object_new_string(policy_action_name(ev->decision)));
 	audit_add_rule(o, ev, rule);
 	audit_add_process(o, ev);
 	audit_add(o, "path", json_object_new_string_len(ev->path, ev->path_len));
-	audit_add(o, "access", audit_access(ev->access));
+	if (ev->kind == RP_EV_FILE)
+		audit_add(o, "access", audit_access(ev->access));
+	if (ev->flags & RP_EVF_FILELESS)
+		audit_add(o, "fileless", json_object_new_boolean(1));
 	if (ev->flags & RP_EVF_PATH_ERROR)
 		audit_add(o, "error", json_object_new_string(strerror(-ev->error)));
+	else if (ev->flags & RP_EVF_PARENT_ERROR)
+		audit_add(o, "parent_error", json_object_new_string(strerror(-ev->error)));
 	line = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 							   JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);

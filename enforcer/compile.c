@@ -7,14 +7,16 @@
 #include "compile.h"
 
 #define COMPILE_RULESETS_MAX 65535
+#define PATH_MAX_WHERE 512	/* "file.json: policy 'name': .exec[12]" */
 
-/* An open-addressing table from (ruleset, path hash) to an entry, with the path kept to
- * tell a real 64-bit collision between two different rule paths from a duplicate. */
+/* An open-addressing table from (ruleset, kind, path hash) to an entry, with the path
+ * kept to tell a real 64-bit collision between two different rule paths from a duplicate. */
 struct path_slot {
 	__u64 hash;
 	const char *path;
 	size_t entry;
 	__u16 ruleset;
+	__u16 kind;
 	bool used;
 };
 
@@ -29,7 +31,15 @@ struct compile_ctx {
 	size_t n_used;
 	struct policy_error *err;
 	__u32 *default_file_id;	/* per policy: rule id of its defaults.file */
+	__u32 *default_exec_id;	/* per policy: rule id of its defaults.exec */
 	__u32 *first_file_id;	/* per policy: rule id of its file[0] */
+	__u32 *first_exec_id;	/* per policy: rule id of its exec[0] */
+};
+
+/* The distinct parent patterns of one ruleset's exec rules: class c is parents[c - 1]. */
+struct parent_classes {
+	const struct policy_pattern *parents[RP_PARENT_CLASSES_MAX];
+	unsigned n;
 };
 
 static int compile_fail(struct compile_ctx *cx, int ret, const char *fmt, const char *a,
@@ -39,21 +49,31 @@ static int compile_fail(struct compile_ctx *cx, int ret, const char *fmt, const 
 	return ret;
 }
 
-static int compile_push_entry(struct compile_ctx *cx, const struct compile_entry *e)
+/* Appends an entry; text (may be NULL) is what it matches, kept for --dump. */
+static int compile_push_entry(struct compile_ctx *cx, const struct compile_entry *e,
+			      const char *text)
 {
 	struct compiled_set *o = cx->out;
+	char *copy = NULL;
 
 	if (o->n_entries == RP_SET_ENTRIES_MAX)
 		return -E2BIG;
 	if (o->n_entries == cx->cap_entries) {
 		size_t cap = cx->cap_entries ? 2 * cx->cap_entries : 64;
 		void *p = realloc(o->entries, cap * sizeof(*o->entries));
+		void *t = p ? realloc(o->texts, cap * sizeof(*o->texts)) : NULL;
 
-		if (!p)
+		if (t)
+			o->texts = t;
+		if (p)
+			o->entries = p;
+		if (!p || !t)
 			return -ENOMEM;
-		o->entries = p;
 		cx->cap_entries = cap;
 	}
+	if (text && !(copy = strdup(text)))
+		return -ENOMEM;
+	o->texts[o->n_entries] = copy;
 	o->entries[o->n_entries++] = *e;
 	return 0;
 }
@@ -83,38 +103,39 @@ static int compile_push_rule(struct compile_ctx *cx, const struct policy *p, con
 	return 0;
 }
 
-/* Rule ids: per policy, in set order, its defaults.file and then each file rule. */
+/* Rule ids: per policy, in set order, its two defaults, then its file and exec rules. */
 static int compile_rule_table(struct compile_ctx *cx)
 {
 	const struct policy_set *set = cx->set;
 	char label[48];
 	__u32 id;
-	int ret;
+	int ret = 0;
 
 	cx->default_file_id = calloc(set->n, sizeof(__u32));
+	cx->default_exec_id = calloc(set->n, sizeof(__u32));
 	cx->first_file_id = calloc(set->n, sizeof(__u32));
-	if (!cx->default_file_id || !cx->first_file_id)
+	cx->first_exec_id = calloc(set->n, sizeof(__u32));
+	if (!cx->default_file_id || !cx->default_exec_id || !cx->first_file_id ||
+	    !cx->first_exec_id)
 		return -ENOMEM;
-	for (size_t i = 0; i < set->n; i++) {
+	for (size_t i = 0; i < set->n && !ret; i++) {
 		const struct policy *p = set->policies[i];
 
-		/* Never accept a rule this version would not enforce. */
-		if (p->n_exec || p->default_exec == RP_ACT_DENY)
-			return compile_fail(cx, -EOPNOTSUPP, "%s: policy '%s': exec rules and an exec "
-					    "default of deny are not enforced by this version",
-					    p->source, p->name);
 		ret = compile_push_rule(cx, p, "defaults.file", &cx->default_file_id[i]);
-		if (ret)
-			return ret;
+		if (!ret)
+			ret = compile_push_rule(cx, p, "defaults.exec", &cx->default_exec_id[i]);
 		cx->first_file_id[i] = cx->out->n_rules;
-		for (size_t j = 0; j < p->n_file; j++) {
+		for (size_t j = 0; j < p->n_file && !ret; j++) {
 			snprintf(label, sizeof(label), "file[%zu]", j);
 			ret = compile_push_rule(cx, p, label, &id);
-			if (ret)
-				return ret;
+		}
+		cx->first_exec_id[i] = cx->out->n_rules;
+		for (size_t j = 0; j < p->n_exec && !ret; j++) {
+			snprintf(label, sizeof(label), "exec[%zu]", j);
+			ret = compile_push_rule(cx, p, label, &id);
 		}
 	}
-	return 0;
+	return ret;
 }
 
 /* Does the cgroup 'outer' contain 'inner' (or equal it)? Both are normalized. */
@@ -143,13 +164,19 @@ static void compile_merge(struct rp_value *v, __u32 acc, enum rp_action a, __u32
 	}
 }
 
-static struct path_slot *compile_slot(struct compile_ctx *cx, __u16 ruleset, __u64 hash)
+static struct path_slot *compile_slot(struct compile_ctx *cx, __u16 ruleset, __u16 kind,
+				      __u64 hash)
 {
-	size_t i = (hash ^ ((__u64)ruleset * 0x9e3779b97f4a7c15ULL)) & (cx->n_slots - 1);
+	__u64 mix = ((__u64)ruleset << 16 | kind) * 0x9e3779b97f4a7c15ULL;
+	size_t i = (hash ^ mix) & (cx->n_slots - 1);
+	struct path_slot *s;
 
-	while (cx->slots[i].used && (cx->slots[i].hash != hash || cx->slots[i].ruleset != ruleset))
+	for (s = &cx->slots[i]; s->used; s = &cx->slots[i]) {
+		if (s->hash == hash && s->ruleset == ruleset && s->kind == kind)
+			break;
 		i = (i + 1) & (cx->n_slots - 1);
-	return &cx->slots[i];
+	}
+	return s;
 }
 
 /* Doubles the slot table when it is half full, so probing stays short. */
@@ -169,67 +196,205 @@ static int compile_slots_reserve(struct compile_ctx *cx)
 	}
 	for (size_t i = 0; i < n_old; i++)
 		if (old[i].used)
-			*compile_slot(cx, old[i].ruleset, old[i].hash) = old[i];
+			*compile_slot(cx, old[i].ruleset, old[i].kind, old[i].hash) = old[i];
 	free(old);
 	return 0;
 }
 
-static int compile_file_rule(struct compile_ctx *cx, __u16 ruleset, size_t pi, size_t ri)
+/* Components of a normalized directory: "/" is 0, "/etc" 1, "/etc/ssl" 2. */
+static unsigned compile_depth(const char *dir)
 {
-	const struct policy *p = cx->set->policies[pi];
-	const struct policy_file_rule *r = &p->file[ri];
-	struct compile_entry e = { .key = { .kind = RP_KEY_FILE_PATH, .ruleset = ruleset } };
+	unsigned n = 0;
+
+	if (strcmp(dir, "/") == 0)
+		return 0;
+	for (; *dir; dir++)
+		n += *dir == '/';
+	return n;
+}
+
+/* The entry for (ruleset, kind, text), created empty on first use; a real hash collision
+ * between two different texts is an error (a new key is drawn at the next load). */
+static int compile_entry_for(struct compile_ctx *cx, __u16 ruleset, __u16 kind, const char *text,
+			     size_t *ret_entry)
+{
+	struct compile_entry e = { .key = { .kind = kind, .ruleset = ruleset } };
 	struct path_slot *s;
-	char where[128];
 	int ret;
 
-	if (r->object.match != POLICY_MATCH_PATH) {
-		snprintf(where, sizeof(where), "%s: policy '%s': .file[%zu]", p->source, p->name, ri);
-		return compile_fail(cx, -EOPNOTSUPP,
-				    "%s: only exact 'path' rules are enforced by this version%s",
-				    where, "");
-	}
 	ret = compile_slots_reserve(cx);
 	if (ret)
 		return ret;
-	e.key.hash = rp_siphash(r->object.text, strlen(r->object.text), cx->hkey);
-	s = compile_slot(cx, ruleset, e.key.hash);
-	if (s->used && strcmp(s->path, r->object.text) != 0)
+	if (text)
+		e.key.hash = rp_siphash(text, strlen(text), cx->hkey);
+	s = compile_slot(cx, ruleset, kind, e.key.hash);
+	if (s->used && text && strcmp(s->path, text) != 0)
 		return compile_fail(cx, -EAGAIN, "path hash collision between '%s' and '%s': "
-				    "reload to draw a new key", s->path, r->object.text);
+				    "reload to draw a new key", s->path, text);
 	if (!s->used) {
-		ret = compile_push_entry(cx, &e);
+		ret = compile_push_entry(cx, &e, text);
 		if (ret)
 			return ret;
-		*s = (struct path_slot){ e.key.hash, r->object.text, cx->out->n_entries - 1,
-					 ruleset, true };
+		*s = (struct path_slot){ e.key.hash, text, cx->out->n_entries - 1, ruleset, kind,
+					 true };
 		cx->n_used++;
 	}
-	compile_merge(&cx->out->entries[s->entry].value, r->access,
-		      compile_action(p, r->action), cx->first_file_id[pi] + ri);
+	*ret_entry = s->entry;
 	return 0;
 }
 
-/* One ruleset: the rules and the strictest default of the policies in members[]. */
+/*
+ * The entry a pattern of category cat (file, exec or parent) matches through, recording
+ * in the ruleset's shape which lookups the programs must make. where names the element.
+ */
+static int compile_pattern(struct compile_ctx *cx, struct rp_value *rs, __u16 ruleset,
+			   enum rp_category cat, unsigned class, const struct policy_pattern *pat,
+			   const char *where, size_t *ret_entry)
+{
+	static const __u16 first_kind[] = {
+		[RP_CAT_FILE] = RP_KEY_FILE_PATH,
+		[RP_CAT_EXEC] = RP_KEY_EXEC_PATH,
+		[RP_CAT_PARENT] = RP_KEY_PARENT_PATH,
+	};
+	static const __u16 paths_flag[] = {
+		[RP_CAT_FILE] = RP_SHAPE_FILE_PATHS,
+		[RP_CAT_EXEC] = RP_SHAPE_EXEC_PATHS,
+		[RP_CAT_PARENT] = RP_SHAPE_PARENT_PATHS,
+	};
+	unsigned depth;
+	__u16 kind;
+
+	switch (pat->match) {
+	case POLICY_MATCH_PATH:
+		rs->shape_flags |= paths_flag[cat];
+		kind = first_kind[cat] + RP_KIND_PATH;
+		break;
+	case POLICY_MATCH_DIR:
+	case POLICY_MATCH_TREE:
+		depth = compile_depth(pat->text);
+		if (depth > RP_RULE_DEPTH_MAX)
+			return compile_fail(cx, -E2BIG, "%s: directory '%s' is deeper than 31 "
+					    "components, the most a dir rule may name", where,
+					    pat->text);
+		if (pat->match == POLICY_MATCH_DIR)
+			rs->dir_depths[cat] |= 1u << depth;
+		else
+			rs->tree_depths[cat] |= 1u << depth;
+		kind = first_kind[cat] + (pat->match == POLICY_MATCH_DIR ? RP_KIND_DIR : RP_KIND_TREE);
+		break;
+	case POLICY_MATCH_FILELESS:
+		rs->shape_flags |= RP_SHAPE_FILELESS;
+		return compile_entry_for(cx, ruleset, RP_KEY_KIND(RP_KEY_EXEC_FILELESS, class), NULL,
+					 ret_entry);
+	default:
+		return compile_fail(cx, -EOPNOTSUPP, "%s: 'glob' rules are not enforced by this "
+				    "version%s; use 'path' or 'dir'", where, "");
+	}
+	return compile_entry_for(cx, ruleset, RP_KEY_KIND(kind, class), pat->text, ret_entry);
+}
+
+static int compile_file_rule(struct compile_ctx *cx, struct rp_value *rs, __u16 ruleset,
+			     size_t pi, size_t ri)
+{
+	const struct policy *p = cx->set->policies[pi];
+	const struct policy_file_rule *r = &p->file[ri];
+	char where[PATH_MAX_WHERE];
+	size_t e;
+	int ret;
+
+	snprintf(where, sizeof(where), "%s: policy '%s': .file[%zu]", p->source, p->name, ri);
+	ret = compile_pattern(cx, rs, ruleset, RP_CAT_FILE, 0, &r->object, where, &e);
+	if (ret)
+		return ret;
+	compile_merge(&cx->out->entries[e].value, r->access, compile_action(p, r->action),
+		      cx->first_file_id[pi] + ri);
+	return 0;
+}
+
+/* The parent class of a pattern in this ruleset (1..31), assigned on first sight. */
+static int compile_parent_class(struct compile_ctx *cx, struct parent_classes *pc,
+				const struct policy_pattern *parent, const char *where,
+				unsigned *ret_class)
+{
+	for (unsigned c = 0; c < pc->n; c++)
+		if (pc->parents[c]->match == parent->match &&
+		    strcmp(pc->parents[c]->text, parent->text) == 0) {
+			*ret_class = c + 1;
+			return 0;
+		}
+	if (pc->n == RP_PARENT_CLASSES_MAX)
+		return compile_fail(cx, -E2BIG, "%s: more than 31 distinct 'parent' patterns "
+				    "bind the same processes%s", where, "");
+	pc->parents[pc->n++] = parent;
+	*ret_class = pc->n;
+	return 0;
+}
+
+static int compile_exec_rule(struct compile_ctx *cx, struct rp_value *rs, __u16 ruleset,
+			     struct parent_classes *pc, size_t pi, size_t ri)
+{
+	const struct policy *p = cx->set->policies[pi];
+	const struct policy_exec_rule *r = &p->exec[ri];
+	char where[PATH_MAX_WHERE];
+	unsigned class = 0;
+	size_t e, pe;
+	int ret;
+
+	snprintf(where, sizeof(where), "%s: policy '%s': .exec[%zu]", p->source, p->name, ri);
+	if (r->has_parent) {
+		ret = compile_parent_class(cx, pc, &r->parent, where, &class);
+		if (!ret)
+			ret = compile_pattern(cx, rs, ruleset, RP_CAT_PARENT, 0, &r->parent, where,
+					      &pe);
+		if (ret)
+			return ret;
+		cx->out->entries[pe].value.id[0] |= 1u << class;
+		rs->shape_flags |= RP_SHAPE_PARENTS;
+	}
+	ret = compile_pattern(cx, rs, ruleset, RP_CAT_EXEC, class, &r->object, where, &e);
+	if (ret)
+		return ret;
+	compile_merge(&cx->out->entries[e].value, RP_ACC_EXEC, compile_action(p, r->action),
+		      cx->first_exec_id[pi] + ri);
+	rs->shape_flags |= RP_SHAPE_EXEC_RULES;
+	return 0;
+}
+
+/* The strictest exec default of the members, and the rule id that names it. */
+static void compile_exec_default(struct rp_value *rs, enum rp_action a, __u32 id)
+{
+	if (rs->exec_action >= a)
+		return;
+	rs->exec_action = a;
+	rs->exec_id = id;
+}
+
+/* One ruleset: the rules and the strictest defaults of the policies in members[]. */
 static int compile_ruleset(struct compile_ctx *cx, __u16 ruleset, const bool *members)
 {
 	struct compile_entry def = { .key = { .kind = RP_KEY_RULESET, .ruleset = ruleset } };
-	int ret;
+	struct parent_classes pc = { .n = 0 };
+	int ret = 0;
 
-	for (size_t i = 0; i < cx->set->n; i++) {
+	for (size_t i = 0; i < cx->set->n && !ret; i++) {
 		const struct policy *p = cx->set->policies[i];
 
 		if (!members[i])
 			continue;
 		compile_merge(&def.value, RP_ACC_ALL, compile_action(p, p->default_file),
 			      cx->default_file_id[i]);
-		for (size_t j = 0; j < p->n_file; j++) {
-			ret = compile_file_rule(cx, ruleset, i, j);
-			if (ret)
-				return ret;
-		}
+		compile_exec_default(&def.value, compile_action(p, p->default_exec),
+				     cx->default_exec_id[i]);
+		for (size_t j = 0; j < p->n_file && !ret; j++)
+			ret = compile_file_rule(cx, &def.value, ruleset, i, j);
+		for (size_t j = 0; j < p->n_exec && !ret; j++)
+			ret = compile_exec_rule(cx, &def.value, ruleset, &pc, i, j);
 	}
-	return compile_push_entry(cx, &def);
+	if (ret)
+		return ret;
+	if (def.value.exec_action != RP_ACT_ALLOW)
+		def.value.shape_flags |= RP_SHAPE_EXEC_RULES;
+	return compile_push_entry(cx, &def, NULL);
 }
 
 /* The policies binding a cgroup: those selecting it or one of its ancestors. */
@@ -304,7 +469,7 @@ static int compile_subject(struct compile_ctx *cx, compile_cgroup_fn resolve, vo
 		return ret;
 	e.value.id[0] = rs;
 	cx->out->n_subjects++;
-	return compile_push_entry(cx, &e);
+	return compile_push_entry(cx, &e, p->cgroups[ci]);
 }
 
 static int compile_subjects(struct compile_ctx *cx, compile_cgroup_fn resolve, void *rctx)
@@ -343,7 +508,9 @@ int compile_set(const struct policy_set *set, const struct rp_hash_key *hkey,
 		snprintf(err->msg, sizeof(err->msg), "compiling the policy set: %s", strerror(-ret));
 	free(cx.slots);
 	free(cx.default_file_id);
+	free(cx.default_exec_id);
 	free(cx.first_file_id);
+	free(cx.first_exec_id);
 	if (ret) {
 		compiled_set_free(&out);
 		return ret;
@@ -359,6 +526,9 @@ void compiled_set_free(struct compiled_set *c)
 	for (size_t i = 0; i < c->n_rules; i++)
 		free(c->rules[i].policy);
 	free(c->rules);
+	for (size_t i = 0; c->texts && i < c->n_entries; i++)
+		free(c->texts[i]);
+	free(c->texts);
 	free(c->entries);
 	memset(c, 0, sizeof(*c));
 }

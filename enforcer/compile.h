@@ -25,12 +25,13 @@ struct compile_entry {
 
 struct compile_rule {
 	char *policy;		/* policy name */
-	char label[48];		/* "file[3]", "defaults.file" */
+	char label[48];		/* "file[3]", "exec[0]", "defaults.file", "defaults.exec" */
 	bool audit_mode;
 };
 
 struct compiled_set {
 	struct compile_entry *entries;
+	char **texts;		/* per entry: the path, directory or cgroup it matches, or NULL */
 	size_t n_entries;
 	struct compile_rule *rules;	/* indexed by rule id */
 	size_t n_rules;

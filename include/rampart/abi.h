@@ -22,12 +22,35 @@
 /* A set's verdict lookups are retried this often when a swap happens mid-decision. */
 #define RP_GEN_RETRIES 4
 
-/* What a decision map key describes. */
+/* Directories named by dir rules are at most this deep ("/" is 0, "/etc" is 1). */
+#define RP_RULE_DEPTH_MAX 31
+/* Distinct parent patterns (exec rules' "parent") per ruleset. */
+#define RP_PARENT_CLASSES_MAX 31
+
+/*
+ * What a decision map key describes. Rule kinds come in triples: the exact path, the
+ * direct entries of a directory, everything below a directory; hash is the keyed hash of
+ * that path or directory. Exec rule kinds carry a parent class in their high byte: 0 for
+ * no parent condition, c for "only when the executing program matches parent class c".
+ */
 enum rp_key_kind {
-	RP_KEY_SUBJECT = 1,	/* hash: cgroup id selected by a policy; value.id: ruleset */
-	RP_KEY_RULESET = 2,	/* ruleset's defaults and mode; hash: 0 */
-	RP_KEY_FILE_PATH = 3,	/* hash: keyed hash of an exact path */
+	RP_KEY_SUBJECT = 1,	/* hash: cgroup id selected by a policy; value.id[0]: ruleset */
+	RP_KEY_RULESET = 2,	/* hash: 0; value: the ruleset's defaults and shape */
+	RP_KEY_FILE_PATH = 3,
+	RP_KEY_FILE_DIR = 4,
+	RP_KEY_FILE_TREE = 5,
+	RP_KEY_EXEC_PATH = 6,
+	RP_KEY_EXEC_DIR = 7,
+	RP_KEY_EXEC_TREE = 8,
+	RP_KEY_EXEC_FILELESS = 9,	/* hash: 0; memfd or deleted program */
+	RP_KEY_PARENT_PATH = 10,	/* value.id[0]: bit c set for each parent class c */
+	RP_KEY_PARENT_DIR = 11,
+	RP_KEY_PARENT_TREE = 12,
 };
+#define RP_KIND_PATH 0	/* offsets within a triple */
+#define RP_KIND_DIR 1
+#define RP_KIND_TREE 2
+#define RP_KEY_KIND(kind, parent_class) ((__u16)((kind) | ((parent_class) << 8)))
 
 enum rp_action {
 	RP_ACT_NONE = 0,	/* no rule matched */
@@ -57,18 +80,42 @@ struct rp_key {
 };
 _Static_assert(sizeof(struct rp_key) == 16, "rp_key layout");
 
+/* rp_value.shape_flags of a ruleset: which lookups can find anything at all. */
+enum rp_shape_flags {
+	RP_SHAPE_FILE_PATHS = 1 << 0,	/* some exact file rule */
+	RP_SHAPE_EXEC_RULES = 1 << 1,	/* some exec rule, or an exec default other than allow */
+	RP_SHAPE_EXEC_PATHS = 1 << 2,	/* some exact exec rule */
+	RP_SHAPE_FILELESS = 1 << 3,	/* some fileless exec rule */
+	RP_SHAPE_PARENTS = 1 << 4,	/* some exec rule with a parent condition */
+	RP_SHAPE_PARENT_PATHS = 1 << 5,	/* some exact parent pattern */
+};
+
 /*
  * A decision per access: actions holds 2 bits (enum rp_action) per access bit, and id[]
- * the rule that decided each one. A subject stores its ruleset in id[0]; a ruleset
- * stores its file default in every slot.
+ * the rule that decided each one. A subject stores its ruleset in id[0]. A ruleset stores
+ * its file default in id[]/actions, its exec default in exec_id/exec_action, and its
+ * shape: for each triple, bit d of *_depths is set when a dir rule names a directory of
+ * depth d, so the programs hash only the prefixes that can match.
  */
 struct rp_value {
 	__u32 id[RP_ACC_BITS];
 	__u16 actions;
 	__u16 flags;
 	__u32 pad;
+	/* RP_KEY_RULESET entries only */
+	__u32 exec_id;
+	__u8 exec_action;
+	__u8 pad2;
+	__u16 shape_flags;	/* enum rp_shape_flags */
+	__u32 dir_depths[3];	/* file, exec, parent: direct-entry rules */
+	__u32 tree_depths[3];	/* file, exec, parent: recursive rules */
 };
-_Static_assert(sizeof(struct rp_value) == 32, "rp_value layout");
+_Static_assert(sizeof(struct rp_value) == 64, "rp_value layout");
+enum rp_category {
+	RP_CAT_FILE = 0,
+	RP_CAT_EXEC = 1,
+	RP_CAT_PARENT = 2,
+};
 
 #define RP_ACTION_OF(actions, bit) (((actions) >> (2 * (bit))) & 3)
 
@@ -84,10 +131,13 @@ _Static_assert(sizeof(struct rp_state) == 8, "rp_state layout");
 
 enum rp_event_kind {
 	RP_EV_FILE = 1,
+	RP_EV_EXEC = 2,
 };
 
 enum rp_event_flags {
 	RP_EVF_PATH_ERROR = 1 << 0,	/* path could not be resolved: error holds why */
+	RP_EVF_FILELESS = 1 << 1,	/* exec of a memfd or deleted file */
+	RP_EVF_PARENT_ERROR = 1 << 2,	/* the executing program's path could not be resolved */
 };
 
 struct rp_event {

@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Matching a resolved path against a ruleset: the exact path, then the direct entries
+ * of its parent, then each enclosing directory from the deepest up. Each level costs at
+ * most one hash and one lookup per parent class, and only levels that some rule of the
+ * ruleset uses are visited, so the cost does not depend on how many rules there are.
+ */
+#ifndef RAMPART_MATCH_BPF_H
+#define RAMPART_MATCH_BPF_H
+
+/* Per access bit: the action decided so far and the rule that decided it. */
+struct rp_decision {
+	__u32 id[RP_ACC_BITS];
+	__u16 actions;
+	__u16 covered;	/* access bits decided */
+	__u32 want;	/* access bits this decision may take */
+	__u32 pad;
+};
+
+/* Global (verified once): the keyed hash of the first len bytes of p. */
+__noinline __u64 rp_hash(const struct rp_pathbuf *p, __u32 len)
+{
+	struct rp_hash_key key = { .k0 = rp_hash_key.k0, .k1 = rp_hash_key.k1 };
+
+	if (!p || len >= RP_PATH_MAX)
+		return 0;
+	return rp_siphash(p->s, len, &key);
+}
+
+struct rp_scan_ctx {
+	const struct rp_pathbuf *p;
+	struct rp_pathinfo *info;
+	__u32 len;
+	__s32 slashes;
+};
+
+static long rp_scan_byte(__u32 i, void *data)
+{
+	struct rp_scan_ctx *c = data;
+
+	if (i >= c->len)
+		return 1;
+	/* the leading '/' is prefix[0], "/" itself */
+	if (i == 0 || c->p->s[i & (RP_PATH_MAX - 1)] != '/')
+		return 0;
+	c->slashes++;
+	if (c->slashes <= RP_RULE_DEPTH_MAX)
+		c->info->prefix[c->slashes & RP_RULE_DEPTH_MAX] = i;
+	return 0;
+}
+
+/*
+ * Global (verified once): where the directory prefixes of the len-byte path p end. The
+ * byte loop runs under bpf_loop(): as a plain loop the verifier walks every slash count.
+ */
+__noinline int rp_path_scan(const struct rp_pathbuf *p, __u32 len, struct rp_pathinfo *info)
+{
+	struct rp_scan_ctx c = { .p = p, .info = info, .len = len };
+
+	if (!p || !info)
+		return 0;
+	info->parent_depth = -1;
+	if (len == 0 || len >= RP_PATH_MAX || p->s[0] != '/')
+		return 0;
+	info->prefix[0] = 1;	/* "/" */
+	bpf_loop(len, rp_scan_byte, &c, 0);
+	info->parent_depth = c.slashes;
+	return 0;
+}
+
+/* Takes from v the accesses in want that d has not decided yet. */
+static __always_inline void rp_take(struct rp_decision *d, const struct rp_value *v, __u32 want)
+{
+	for (int bit = 0; bit < RP_ACC_BITS; bit++) {
+		__u16 a = RP_ACTION_OF(v->actions, bit);
+
+		if (!(want & (1u << bit)) || (d->covered & (1u << bit)) || a == RP_ACT_NONE)
+			continue;
+		d->actions |= a << (2 * bit);
+		d->id[bit] = v->id[bit];
+		d->covered |= 1u << bit;
+	}
+}
+
+/* Keeps the strictest of d and v per access in want: rules of equal specificity. */
+static __always_inline void rp_strictest(struct rp_decision *d, const struct rp_value *v, __u32 want)
+{
+	for (int bit = 0; bit < RP_ACC_BITS; bit++) {
+		__u16 a = RP_ACTION_OF(v->actions, bit);
+
+		if (!(want & (1u << bit)) || a == RP_ACT_NONE || a <= RP_ACTION_OF(d->actions, bit))
+			continue;
+		d->actions = (d->actions & ~(3u << (2 * bit))) | (a << (2 * bit));
+		d->id[bit] = v->id[bit];
+		d->covered |= 1u << bit;
+	}
+}
+
+struct rp_match {
+	__u64 full_hash;	/* keyed hash of the whole path */
+	__u32 gen;
+	__u16 ruleset;
+	__u16 kind;		/* RP_KEY_FILE_PATH or RP_KEY_EXEC_PATH: the triple's first kind */
+	__u32 classes;		/* parent classes the executing program matches (exec only) */
+	__u32 want;		/* access bits to decide */
+	__s32 cat;		/* enum rp_category: which depth masks of the ruleset apply */
+	__u32 pad;
+};
+
+/* Global: merges the entry (kind, hash), if any, into lvl; strictest or first-come. */
+__noinline int rp_level_entry(const struct rp_match *m, __u16 kind, __u64 hash,
+			      struct rp_decision *lvl, int strictest)
+{
+	struct rp_value *v;
+
+	if (!m || !lvl)
+		return 0;
+	v = rp_lookup(m->gen, kind, m->ruleset, hash);
+	if (!v)
+		return 0;
+	if (strictest)
+		rp_strictest(lvl, v, lvl->want);
+	else
+		rp_take(lvl, v, lvl->want);
+	return 1;
+}
+
+/*
+ * One level: entries with a matching parent condition first, the more specific, then
+ * the unconditional entry for the accesses they left open. Global, like the functions
+ * below, so the verifier checks each once instead of once per loop iteration.
+ */
+__noinline int rp_match_level(const struct rp_match *m, __u16 kind, __u64 hash,
+			      struct rp_decision *d)
+{
+	struct rp_decision lvl = {};
+
+	if (!m || !d)
+		return 0;
+	lvl.want = m->want & ~d->covered;
+	for (__u32 c = 1; c <= RP_PARENT_CLASSES_MAX; c++) {
+		if (!(m->classes >> c))
+			break;
+		if (m->classes & (1u << c))
+			rp_level_entry(m, RP_KEY_KIND(kind, c), hash, &lvl, 1);
+	}
+	rp_level_entry(m, kind, hash, &lvl, 0);
+	/* lvl decided only accesses d left open */
+	d->actions |= lvl.actions;
+	d->covered |= lvl.covered;
+	for (int bit = 0; bit < RP_ACC_BITS; bit++)
+		if (lvl.covered & (1u << bit))
+			d->id[bit] = lvl.id[bit];
+	return 0;
+}
+
+/*
+ * Decides the accesses m->want of the path p (hashed whole to full_hash) by the rules of
+ * one triple: exact, direct entries of the parent, then enclosing directories, deepest
+ * first. Accesses no rule covers stay undecided in d.
+ */
+__noinline int rp_match_path(const struct rp_match *m, const struct rp_value *rs,
+			     const struct rp_pathbuf *p, const struct rp_pathinfo *info,
+			     struct rp_decision *d)
+{
+	__u16 paths_flag;
+	__s32 pd, top, cat;
+
+	if (!m || !rs || !p || !info || !d || m->cat < 0 || m->cat >= RP_CAT_PARENT)
+		return 0;
+	cat = m->cat;
+	paths_flag = cat == RP_CAT_FILE ? RP_SHAPE_FILE_PATHS : RP_SHAPE_EXEC_PATHS;
+	pd = info->parent_depth;
+	if (rs->shape_flags & paths_flag)
+		rp_match_level(m, m->kind + RP_KIND_PATH, m->full_hash, d);
+	if (d->covered == m->want || pd < 0)
+		return 0;
+	if (pd <= RP_RULE_DEPTH_MAX && (rs->dir_depths[cat] & (1u << pd)))
+		rp_match_level(m, m->kind + RP_KIND_DIR,
+			       rp_hash(p, info->prefix[pd & RP_RULE_DEPTH_MAX]), d);
+	top = pd < RP_RULE_DEPTH_MAX ? pd : RP_RULE_DEPTH_MAX;
+	for (__s32 i = 0; i <= RP_RULE_DEPTH_MAX; i++) {
+		__s32 depth = top - i;
+
+		if (depth < 0 || d->covered == m->want)
+			break;
+		if (!(rs->tree_depths[cat] & (1u << depth)))
+			continue;
+		rp_match_level(m, m->kind + RP_KIND_TREE,
+			       rp_hash(p, info->prefix[depth & RP_RULE_DEPTH_MAX]), d);
+	}
+	return 0;
+}
+
+/* The parent classes a program path matches: every pattern that matches, at any level. */
+/* m: gen, ruleset and full_hash of the program path p. */
+__noinline __u32 rp_parent_classes(const struct rp_match *m, const struct rp_value *rs,
+				   const struct rp_pathbuf *p, const struct rp_pathinfo *info)
+{
+	__u32 classes = 0, gen;
+	struct rp_value *v;
+	__s32 pd, top;
+	__u16 ruleset;
+
+	if (!m || !rs || !p || !info)
+		return 0;
+	gen = m->gen;
+	ruleset = m->ruleset;
+	pd = info->parent_depth;
+	if (rs->shape_flags & RP_SHAPE_PARENT_PATHS) {
+		v = rp_lookup(gen, RP_KEY_PARENT_PATH, ruleset, m->full_hash);
+		if (v)
+			classes |= v->id[0];
+	}
+	if (pd < 0)
+		return classes;
+	if (pd <= RP_RULE_DEPTH_MAX && (rs->dir_depths[RP_CAT_PARENT] & (1u << pd))) {
+		v = rp_lookup(gen, RP_KEY_PARENT_DIR, ruleset,
+			      rp_hash(p, info->prefix[pd & RP_RULE_DEPTH_MAX]));
+		if (v)
+			classes |= v->id[0];
+	}
+	top = pd < RP_RULE_DEPTH_MAX ? pd : RP_RULE_DEPTH_MAX;
+	for (__s32 i = 0; i <= RP_RULE_DEPTH_MAX; i++) {
+		__s32 depth = top - i;
+
+		if (depth < 0)
+			break;
+		if (!(rs->tree_depths[RP_CAT_PARENT] & (1u << depth)))
+			continue;
+		v = rp_lookup(gen, RP_KEY_PARENT_TREE, ruleset,
+			      rp_hash(p, info->prefix[depth & RP_RULE_DEPTH_MAX]));
+		if (v)
+			classes |= v->id[0];
+	}
+	return classes;
+}
+
+/* The accesses no rule decided take the default (defaults: per access, from rs). */
+static __always_inline __u8 rp_conclude(struct rp_decision *d, const __u16 def_actions,
+					const __u32 *def_ids, __u32 want, __u32 *rule_id)
+{
+	__u8 verdict = RP_ACT_NONE;
+
+	for (int bit = 0; bit < RP_ACC_BITS; bit++) {
+		__u8 a;
+		__u32 id;
+
+		if (!(want & (1u << bit)))
+			continue;
+		if (d->covered & (1u << bit)) {
+			a = RP_ACTION_OF(d->actions, bit);
+			id = d->id[bit];
+		} else {
+			a = RP_ACTION_OF(def_actions, bit);
+			id = def_ids[bit];
+		}
+		if (a > verdict) {
+			verdict = a;
+			*rule_id = id;
+		}
+	}
+	return verdict;
+}
+
+#endif /* RAMPART_MATCH_BPF_H */
