@@ -8,6 +8,7 @@
 #define RP_FMODE_WRITE 0x2
 #define RP_FMODE_EXEC 0x20
 #define RP_FMODE_CREATED 0x100000
+#define RP_FMODE_EXEC_FLAG 0x20	/* __FMODE_EXEC in f_flags: 6.1 sets it there, not f_mode */
 #define RP_O_TRUNC 01000
 #define RP_O_APPEND 02000
 
@@ -23,7 +24,7 @@ static __always_inline __u32 rp_file_access(struct file *file)
 		acc |= RP_ACC_CREATE;
 	if (flags & RP_O_TRUNC)
 		acc |= RP_ACC_TRUNCATE;
-	if (mode & RP_FMODE_EXEC)
+	if ((mode & RP_FMODE_EXEC) || (flags & RP_FMODE_EXEC_FLAG))
 		acc |= RP_ACC_EXEC;
 	return acc;
 }

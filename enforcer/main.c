@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rampart: the command line and the daemon's top level. Only this file logs; the
- * modules below it return errors with the context to print.
+ * rampart: the command line. Only this file and run.c (the daemon) log; the modules
+ * below them return errors with the context to print.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,19 +17,14 @@
 #include "cgroup.h"
 #include "compile.h"
 #include "loader.h"
+#include "dump.h"
 #include "log.h"
 #include "policy.h"
 #include "probe.h"
+#include "run.h"
 
 #define RAMPART_VERSION "0.1.0"
 #define RUN_POLICIES_MAX 64
-
-static volatile sig_atomic_t run_stop;
-
-static void run_on_signal(int sig)
-{
-	run_stop = sig;
-}
 
 static void usage(FILE *f)
 {
@@ -39,132 +34,14 @@ static void usage(FILE *f)
 		"commands:\n"
 		"  run --policy FILE|DIR [--policy ...]\n"
 		"                 enforce the policies until SIGINT or SIGTERM, writing each\n"
-		"                 deny and audit decision as one JSON line on stdout\n"
+		"                 deny and audit decision as one JSON line on stdout;\n"
+		"                 SIGHUP reloads them (a set that fails stays unapplied)\n"
 		"  check FILE|DIR...\n"
 		"                 validate policies offline; exit 1 on any error\n"
+		"  compile --dump FILE|DIR...\n"
+		"                 print what would be loaded: rulesets, defaults, map entries\n"
 		"  probe          report whether this kernel can run Rampart, and what to do if not\n"
 		"  version        print the version\n");
-}
-
-/* The state of `rampart run`: what is loaded and which rules events refer to. */
-struct run_ctx {
-	struct loader loader;
-	struct compiled_set live;
-	__u32 live_gen;
-	__u64 lost_reported;
-	const char *cgroup2_mount;
-};
-
-static int run_resolve_cgroup(void *ctx, const char *path, __u64 *ret_id)
-{
-	const struct run_ctx *rc = ctx;
-
-	return cgroup_id_of(rc->cgroup2_mount, path, ret_id);
-}
-
-static int run_handle_event(void *ctx, void *data, size_t size)
-{
-	struct run_ctx *rc = ctx;
-	const struct rp_event *ev = data;
-	const struct compile_rule *rule = NULL;
-	char *line = NULL;
-	int ret;
-
-	if (size >= RP_EVENT_HDR_SIZE && ev->gen == rc->live_gen)
-		rule = compiled_rule(&rc->live, ev->rule_id);
-	ret = audit_format(data, size, rule, audit_boot_to_real_ns(), &line);
-	if (ret) {
-		log_warn("malformed event of %zu bytes from the kernel, ignoring", size);
-		return 0;
-	}
-	printf("%s\n", line);
-	free(line);
-	return 0;
-}
-
-/* Every event the kernel could not queue is reported in the stream, never dropped silently. */
-static void run_report_losses(struct run_ctx *rc)
-{
-	__u64 lost = loader_lost_events(&rc->loader);
-	char when[48];
-
-	if (lost == rc->lost_reported)
-		return;
-	audit_time(audit_boot_to_real_ns(), when, sizeof(when));
-	printf("{\"time\":\"%s\",\"kind\":\"loss\",\"lost\":%llu,\"lost_total\":%llu}\n", when,
-	       (unsigned long long)(lost - rc->lost_reported), (unsigned long long)lost);
-	log_warn("%llu events lost: the ring buffer was full",
-		 (unsigned long long)(lost - rc->lost_reported));
-	rc->lost_reported = lost;
-}
-
-static int run_explain_unusable(void)
-{
-	struct probe_report r;
-	const struct probe_item *bad;
-
-	if (probe_kernel("", &r) == 0 && probe_lsm_load(&r) == 0)
-		return 0;
-	bad = probe_first_failure(&r);
-	log_error("BPF LSM cannot be used on this kernel: %s", bad->hint);
-	return -EOPNOTSUPP;
-}
-
-static int run_load(struct run_ctx *rc, const struct policy_set *set)
-{
-	struct policy_error err;
-	__u32 gen;
-	int ret;
-
-	ret = loader_load(&rc->loader);
-	if (ret == -EPERM && geteuid() != 0)
-		return log_error_errno(ret, "loading the BPF programs was refused: rampart run "
-					    "needs root (CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)");
-	if (ret)
-		return log_error_errno(ret, "loading the BPF programs failed: %s (run with "
-					    "--verbose for libbpf's log)", strerror(-ret));
-	ret = compile_set(set, &rc->loader.hkey, run_resolve_cgroup, rc, &rc->live, &err);
-	if (ret)
-		return log_error_errno(ret, "%s", err.msg);
-	ret = loader_apply(&rc->loader, &rc->live, &gen);
-	if (ret)
-		return log_error_errno(ret, "loading the policy set into the kernel failed: %s",
-				       strerror(-ret));
-	rc->live_gen = gen;
-	ret = loader_attach(&rc->loader);
-	if (ret)
-		return log_error_errno(ret, "attaching the LSM programs failed: %s",
-				       strerror(-ret));
-	log_info("enforcing %zu %s (generation %u: %zu rulesets, %zu cgroups, %zu map entries)",
-		 set->n, set->n == 1 ? "policy" : "policies", gen, rc->live.n_rulesets,
-		 rc->live.n_subjects, rc->live.n_entries);
-	return 0;
-}
-
-static int run_loop(struct run_ctx *rc)
-{
-	struct ring_buffer *rb;
-	int ret = 0;
-
-	rb = ring_buffer__new(loader_events_fd(&rc->loader), run_handle_event, rc, NULL);
-	if (!rb)
-		return log_error_errno(-errno, "opening the event ring buffer failed: %s",
-				       strerror(errno));
-	while (!run_stop) {
-		ret = ring_buffer__poll(rb, 250);
-		if (ret < 0 && ret != -EINTR) {
-			log_error("reading events failed: %s", strerror(-ret));
-			break;
-		}
-		ret = 0;
-		run_report_losses(rc);
-		fflush(stdout);
-	}
-	ring_buffer__consume(rb);
-	run_report_losses(rc);
-	fflush(stdout);
-	ring_buffer__free(rb);
-	return ret;
 }
 
 static int cmd_run(int argc, char **argv)
@@ -175,13 +52,8 @@ static int cmd_run(int argc, char **argv)
 		{},
 	};
 	const char *paths[RUN_POLICIES_MAX];
-	struct run_ctx rc = {};
-	struct policy_set set = {};
-	struct policy_error err;
-	struct probe_report probe;
-	struct sigaction sa = { .sa_handler = run_on_signal };
 	size_t n = 0;
-	int c, ret;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
 		if (c == 'h') {
@@ -199,27 +71,7 @@ static int cmd_run(int argc, char **argv)
 		return log_error_errno(2, "run: unexpected argument '%s'", argv[optind]);
 	if (!n)
 		return log_error_errno(2, "run: no policy given: use --policy FILE|DIR");
-	ret = policy_set_load(paths, n, &set, &err);
-	if (ret)
-		return log_error_errno(1, "%s", err.msg);
-	if (run_explain_unusable()) {
-		policy_set_free(&set);
-		return 1;
-	}
-	probe_kernel("", &probe);
-	rc.cgroup2_mount = probe.cgroup2_mount;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	ret = run_load(&rc, &set);
-	policy_set_free(&set);
-	if (!ret)
-		ret = run_loop(&rc);
-	loader_close(&rc.loader);
-	compiled_set_free(&rc.live);
-	if (!ret)
-		log_info("stopped by signal %d: programs detached, nothing is enforced",
-			 (int)run_stop);
-	return ret ? 1 : 0;
+	return run_daemon(paths, n);
 }
 
 /* Resolves every cgroup to a distinct made-up id: `check` needs no live cgroups. */
@@ -230,7 +82,8 @@ static int check_resolve_cgroup(void *ctx, const char *path, __u64 *ret_id)
 	return 0;
 }
 
-static int cmd_check(int argc, char **argv)
+/* check and compile: validate and compile offline; compile --dump prints the result. */
+static int cmd_check(int argc, char **argv, bool dump)
 {
 	struct rp_hash_key key = {};
 	struct policy_set set = {};
@@ -249,9 +102,12 @@ static int cmd_check(int argc, char **argv)
 		policy_set_free(&set);
 		return 1;
 	}
-	for (size_t i = 0; i < set.n; i++)
-		printf("%s: policy '%s' is valid (%zu file rules)\n", set.policies[i]->source,
-		       set.policies[i]->name, set.policies[i]->n_file);
+	for (size_t i = 0; i < set.n && !dump; i++)
+		printf("%s: policy '%s' is valid (%zu file rules, %zu exec rules)\n",
+		       set.policies[i]->source, set.policies[i]->name, set.policies[i]->n_file,
+		       set.policies[i]->n_exec);
+	if (dump)
+		dump_compiled(&c, stdout);
 	compiled_set_free(&c);
 	policy_set_free(&set);
 	return 0;
@@ -305,7 +161,12 @@ int main(int argc, char **argv)
 	if (strcmp(argv[0], "run") == 0)
 		return cmd_run(argc, argv);
 	if (strcmp(argv[0], "check") == 0)
-		return cmd_check(argc, argv);
+		return cmd_check(argc, argv, false);
+	if (strcmp(argv[0], "compile") == 0) {
+		if (argc < 2 || strcmp(argv[1], "--dump") != 0)
+			return log_error_errno(2, "compile: usage: rampart compile --dump FILE|DIR...");
+		return cmd_check(argc - 1, argv + 1, true);
+	}
 	if (strcmp(argv[0], "probe") == 0)
 		return argc == 1 ? cmd_probe() : log_error_errno(2, "probe takes no arguments");
 	if (strcmp(argv[0], "version") == 0) {

@@ -28,7 +28,7 @@ rp_policy() {
 rp_start() {
 	RP_EVENTS=$BATS_TEST_TMPDIR/events.jsonl
 	RP_ERR=$BATS_TEST_TMPDIR/rampart.err
-	rampart run "$@" > "$RP_EVENTS" 2> "$RP_ERR" &
+	rampart run "$@" > "$RP_EVENTS" 2> "$RP_ERR" 3>&- &
 	RP_PID=$!
 	for _ in $(seq 100); do
 		grep -q 'enforcing' "$RP_ERR" && return 0

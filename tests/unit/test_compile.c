@@ -78,6 +78,30 @@ static void add_rule(struct policy *p, const char *path, __u32 access, enum rp_a
 	add_rule_match(p, POLICY_MATCH_PATH, path, access, action);
 }
 
+/* Appends an exec rule; text is NULL for a fileless rule. */
+static void add_exec_rule(struct policy *p, enum policy_match match, const char *text,
+			  enum rp_action action)
+{
+	struct policy_exec_rule *r;
+
+	p->exec = realloc(p->exec, (p->n_exec + 1) * sizeof(*p->exec));
+	r = &p->exec[p->n_exec++];
+	memset(r, 0, sizeof(*r));
+	r->object.match = match;
+	r->object.text = text ? strdup(text) : NULL;
+	r->action = action;
+}
+
+/* Gives the last exec rule a parent condition. */
+static void set_parent(struct policy *p, enum policy_match match, const char *text)
+{
+	struct policy_exec_rule *r = &p->exec[p->n_exec - 1];
+
+	r->has_parent = true;
+	r->parent.match = match;
+	r->parent.text = strdup(text);
+}
+
 static void add_policy(struct policy_set *set, struct policy *p)
 {
 	set->policies = realloc(set->policies, (set->n + 1) * sizeof(*set->policies));
@@ -92,7 +116,7 @@ static int compile(const struct policy_set *set, struct compiled_set *out,
 	return compile_set(set, &test_key, fake_resolve, (void *)cgroup_table, out, err);
 }
 
-static size_t count_kind(const struct compiled_set *c, enum rp_key_kind kind)
+static size_t count_kind(const struct compiled_set *c, __u16 kind)
 {
 	size_t n = 0;
 
@@ -101,8 +125,8 @@ static size_t count_kind(const struct compiled_set *c, enum rp_key_kind kind)
 	return n;
 }
 
-static const struct compile_entry *find_entry(const struct compiled_set *c,
-					      enum rp_key_kind kind, __u16 ruleset, __u64 hash)
+static const struct compile_entry *find_entry(const struct compiled_set *c, __u16 kind,
+					      __u16 ruleset, __u64 hash)
 {
 	for (size_t i = 0; i < c->n_entries; i++) {
 		const struct rp_key *k = &c->entries[i].key;
@@ -124,6 +148,24 @@ static const struct compile_entry *find_path(const struct compiled_set *c, __u16
 {
 	return find_entry(c, RP_KEY_FILE_PATH, ruleset,
 			  rp_siphash(path, strlen(path), &test_key));
+}
+
+/* The entry of this kind (parent class included) for text, hash 0 when text is NULL. */
+static const struct compile_entry *find_text(const struct compiled_set *c, __u16 kind,
+					     __u16 ruleset, const char *text)
+{
+	return find_entry(c, kind, ruleset, text ? rp_siphash(text, strlen(text), &test_key) : 0);
+}
+
+static const struct compile_entry *find_ruleset(const struct compiled_set *c, __u16 ruleset)
+{
+	return find_entry(c, RP_KEY_RULESET, ruleset, 0);
+}
+
+/* What texts[] holds for entry e. */
+static const char *text_of(const struct compiled_set *c, const struct compile_entry *e)
+{
+	return c->texts[e - c->entries];
 }
 
 /* The 2-bit action of every access, read first: "DDNNNN" for deny read and write. */
@@ -175,7 +217,7 @@ static void check_single_deny(int *unit_failed, const struct compiled_set *out)
 	ASSERT_EQ(out->n_entries, 3, "three entries");
 	ASSERT_EQ(out->n_rulesets, 1, "one ruleset");
 	ASSERT_EQ(out->n_subjects, 1, "one subject");
-	ASSERT_EQ(out->n_rules, 2, "defaults.file and file[0]");
+	ASSERT_EQ(out->n_rules, 3, "defaults.file, defaults.exec and file[0]");
 
 	subj = find_subject(out, 42);
 	ASSERT_TRUE(subj != NULL, "subject entry keyed by the cgroup id");
@@ -194,14 +236,16 @@ static void check_single_deny(int *unit_failed, const struct compiled_set *out)
 	ASSERT_EQ(file->key.hash, rp_siphash("/etc/shadow", 11, &test_key), "path hash");
 	ASSERT_STREQ(actions_str(&file->value, acts), "DDNNDN", "deny read, write, truncate");
 	for (int bit = 0; bit < RP_ACC_BITS; bit++)
-		ASSERT_EQ(file->value.id[bit], (denied >> bit) & 1 ? 1 : 0, "rule id per access");
+		ASSERT_EQ(file->value.id[bit], (denied >> bit) & 1 ? 2 : 0, "rule id per access");
 
 	ASSERT_STREQ(compiled_rule(out, 0)->policy, "web", "rule 0 policy");
 	ASSERT_STREQ(compiled_rule(out, 0)->label, "defaults.file", "rule 0 label");
 	ASSERT_TRUE(!compiled_rule(out, 0)->audit_mode, "rule 0 enforce mode");
 	ASSERT_STREQ(compiled_rule(out, 1)->policy, "web", "rule 1 policy");
-	ASSERT_STREQ(compiled_rule(out, 1)->label, "file[0]", "rule 1 label");
-	ASSERT_TRUE(compiled_rule(out, 2) == NULL, "rule 2 out of range");
+	ASSERT_STREQ(compiled_rule(out, 1)->label, "defaults.exec", "rule 1 label");
+	ASSERT_STREQ(compiled_rule(out, 2)->policy, "web", "rule 2 policy");
+	ASSERT_STREQ(compiled_rule(out, 2)->label, "file[0]", "rule 2 label");
+	ASSERT_TRUE(compiled_rule(out, 3) == NULL, "rule 3 out of range");
 	ASSERT_TRUE(compiled_rule(out, RP_RULE_NONE) == NULL, "RP_RULE_NONE out of range");
 }
 
@@ -226,8 +270,8 @@ static void check_merged_path(int *unit_failed, const struct compiled_set *out)
 	file = find_path(out, 0, "/srv/data");
 	ASSERT_TRUE(file != NULL, "path entry");
 	ASSERT_STREQ(actions_str(&file->value, acts), "LDNNNN", "allow read, deny write");
-	ASSERT_EQ(file->value.id[0], 2, "read decided by file[1]");
-	ASSERT_EQ(file->value.id[1], 1, "write decided by file[0], not the equal file[2]");
+	ASSERT_EQ(file->value.id[0], 3, "read decided by file[1]");
+	ASSERT_EQ(file->value.id[1], 2, "write decided by file[0], not the equal file[2]");
 	ASSERT_EQ(file->value.id[2], 0, "append: no rule");
 }
 
@@ -253,13 +297,13 @@ static void check_strictest(int *unit_failed, const struct compiled_set *out)
 
 	ASSERT_TRUE(up != NULL && down != NULL, "both path entries");
 	ASSERT_STREQ(actions_str(&up->value, acts), "DALNNN", "/up actions");
-	ASSERT_EQ(up->value.id[0], 3, "/up read: the deny rule");
-	ASSERT_EQ(up->value.id[1], 2, "/up write: the audit rule");
-	ASSERT_EQ(up->value.id[2], 1, "/up append: the allow rule");
+	ASSERT_EQ(up->value.id[0], 4, "/up read: the deny rule");
+	ASSERT_EQ(up->value.id[1], 3, "/up write: the audit rule");
+	ASSERT_EQ(up->value.id[2], 2, "/up append: the allow rule");
 	ASSERT_STREQ(actions_str(&down->value, acts), "NNNDLA", "/down actions");
-	ASSERT_EQ(down->value.id[3], 5, "/down create: the deny rule");
-	ASSERT_EQ(down->value.id[4], 7, "/down truncate: the allow rule");
-	ASSERT_EQ(down->value.id[5], 6, "/down exec: the audit rule");
+	ASSERT_EQ(down->value.id[3], 6, "/down create: the deny rule");
+	ASSERT_EQ(down->value.id[4], 8, "/down truncate: the allow rule");
+	ASSERT_EQ(down->value.id[5], 7, "/down exec: the audit rule");
 }
 
 UNIT_TEST(compile_deny_beats_audit_beats_allow)
@@ -268,12 +312,12 @@ UNIT_TEST(compile_deny_beats_audit_beats_allow)
 	struct policy *p = new_policy("web", false, RP_ACT_ALLOW);
 
 	add_cgroup(p, "/demo");
-	/* Increasing strictness: file[0..3], ids 1..4. */
+	/* Increasing strictness: file[0..3], ids 2..5 (after defaults.file and .exec). */
 	add_rule(p, "/up", RP_ACC_READ | RP_ACC_WRITE | RP_ACC_APPEND, RP_ACT_ALLOW);
 	add_rule(p, "/up", RP_ACC_READ | RP_ACC_WRITE, RP_ACT_AUDIT);
 	add_rule(p, "/up", RP_ACC_READ, RP_ACT_DENY);
 	add_rule(p, "/up", RP_ACC_READ | RP_ACC_WRITE, RP_ACT_ALLOW);
-	/* Decreasing strictness: file[4..6], ids 5..7. */
+	/* Decreasing strictness: file[4..6], ids 6..8. */
 	add_rule(p, "/down", RP_ACC_CREATE, RP_ACT_DENY);
 	add_rule(p, "/down", RP_ACC_CREATE | RP_ACC_EXEC, RP_ACT_AUDIT);
 	add_rule(p, "/down", RP_ACC_CREATE | RP_ACC_EXEC | RP_ACC_TRUNCATE, RP_ACT_ALLOW);
@@ -293,7 +337,8 @@ static void check_audit_mode(int *unit_failed, const struct compiled_set *out)
 	ASSERT_TRUE(file != NULL, "path entry");
 	ASSERT_STREQ(actions_str(&file->value, acts), "ALANNN", "deny rule becomes audit");
 	ASSERT_TRUE(compiled_rule(out, 0)->audit_mode, "defaults.file in audit mode");
-	ASSERT_TRUE(compiled_rule(out, 1)->audit_mode, "file[0] in audit mode");
+	ASSERT_TRUE(compiled_rule(out, 1)->audit_mode, "defaults.exec in audit mode");
+	ASSERT_TRUE(compiled_rule(out, 2)->audit_mode, "file[0] in audit mode");
 }
 
 UNIT_TEST(compile_audit_mode_turns_deny_into_audit)
@@ -317,10 +362,10 @@ static void check_nested(int *unit_failed, const struct compiled_set *out)
 
 	ASSERT_EQ(out->n_rulesets, 2, "two rulesets");
 	ASSERT_EQ(out->n_subjects, 2, "two subjects");
-	ASSERT_EQ(out->n_rules, 4, "two rules per policy");
+	ASSERT_EQ(out->n_rules, 6, "three rules per policy");
 	ASSERT_EQ(out->n_entries, 7, "2 subjects, 2 rulesets, 3 path entries");
-	ASSERT_STREQ(compiled_rule(out, 2)->policy, "inner", "rule 2 policy");
-	ASSERT_STREQ(compiled_rule(out, 2)->label, "defaults.file", "rule 2 label");
+	ASSERT_STREQ(compiled_rule(out, 3)->policy, "inner", "rule 3 policy");
+	ASSERT_STREQ(compiled_rule(out, 3)->label, "defaults.file", "rule 3 label");
 	sa = find_subject(out, 100);
 	sb = find_subject(out, 200);
 	ASSERT_TRUE(sa != NULL && sb != NULL, "a subject for /a and /a/b");
@@ -341,15 +386,15 @@ static void check_nested(int *unit_failed, const struct compiled_set *out)
 	e = find_entry(out, RP_KEY_RULESET, rb, 0);
 	ASSERT_TRUE(e != NULL, "/a/b ruleset entry");
 	ASSERT_STREQ(actions_str(&e->value, acts), "DDDDDD", "/a/b default: strictest (deny)");
-	ASSERT_EQ(e->value.id[5], 2, "/a/b default from inner's defaults.file");
+	ASSERT_EQ(e->value.id[5], 3, "/a/b default from inner's defaults.file");
 	e = find_path(out, rb, "/etc/p1");
 	ASSERT_TRUE(e != NULL, "/a/b holds outer's rule");
 	ASSERT_STREQ(actions_str(&e->value, acts), "DNNNNN", "/a/b: deny read /etc/p1");
-	ASSERT_EQ(e->value.id[0], 1, "/a/b /etc/p1 rule id");
+	ASSERT_EQ(e->value.id[0], 2, "/a/b /etc/p1 rule id");
 	e = find_path(out, rb, "/etc/p2");
 	ASSERT_TRUE(e != NULL, "/a/b holds inner's rule");
 	ASSERT_STREQ(actions_str(&e->value, acts), "LNNNNN", "/a/b: allow read /etc/p2");
-	ASSERT_EQ(e->value.id[0], 3, "/a/b /etc/p2 rule id");
+	ASSERT_EQ(e->value.id[0], 5, "/a/b /etc/p2 rule id");
 }
 
 UNIT_TEST(compile_nested_cgroups_get_combined_ruleset)
@@ -359,9 +404,9 @@ UNIT_TEST(compile_nested_cgroups_get_combined_ruleset)
 	struct policy *inner = new_policy("inner", false, RP_ACT_DENY);
 
 	add_cgroup(outer, "/a");
-	add_rule(outer, "/etc/p1", RP_ACC_READ, RP_ACT_DENY);	/* rule id 1 */
+	add_rule(outer, "/etc/p1", RP_ACC_READ, RP_ACT_DENY);	/* rule id 2 */
 	add_cgroup(inner, "/a/b");
-	add_rule(inner, "/etc/p2", RP_ACC_READ, RP_ACT_ALLOW);	/* rule id 3 */
+	add_rule(inner, "/etc/p2", RP_ACC_READ, RP_ACT_ALLOW);	/* rule id 5 */
 	add_policy(&set, outer);
 	add_policy(&set, inner);
 	compile_and_check(unit_failed, &set, check_nested);
@@ -381,7 +426,7 @@ static void check_one_subject(int *unit_failed, const struct compiled_set *out)
 	e = find_path(out, (__u16)s->value.id[0], "/x");
 	ASSERT_TRUE(e != NULL, "merged path entry");
 	ASSERT_STREQ(actions_str(&e->value, acts), "DDNNNN", "both policies' rules merged");
-	ASSERT_EQ(e->value.id[0], 3, "read decided by two's file[0]");
+	ASSERT_EQ(e->value.id[0], 5, "read decided by two's file[0]");
 }
 
 UNIT_TEST(compile_same_cgroup_selected_twice_yields_one_subject)
@@ -418,7 +463,166 @@ UNIT_TEST(compile_unknown_cgroup_fails_with_enoent)
 	ASSERT_TRUE(untouched, "output untouched");
 }
 
-UNIT_TEST(compile_rejects_dir_rule_naming_the_rule)
+/* "/d/d/.../d" with depth components ("" for 0). */
+static void deep_dir(char *buf, size_t size, unsigned depth)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < depth && n + 3 <= size; i++)
+		n += snprintf(buf + n, size - n, "/d");
+}
+
+static void check_dir_rule(int *unit_failed, const struct compiled_set *out)
+{
+	const struct compile_entry *rs, *dir;
+	char acts[RP_ACC_BITS + 1];
+
+	ASSERT_EQ(out->n_entries, 3, "subject, ruleset, dir entry");
+	ASSERT_EQ(count_kind(out, RP_KEY_FILE_PATH), 0, "no exact path entry");
+	dir = find_text(out, RP_KEY_FILE_DIR, 0, "/etc/ssl");
+	ASSERT_TRUE(dir != NULL, "dir entry keyed by rp_siphash of the directory");
+	ASSERT_EQ(dir->key.hash, rp_siphash("/etc/ssl", 8, &test_key), "dir hash");
+	ASSERT_STREQ(actions_str(&dir->value, acts), "DNNNNN", "deny read");
+	ASSERT_EQ(dir->value.id[0], 2, "decided by file[0]");
+	rs = find_ruleset(out, 0);
+	ASSERT_TRUE(rs != NULL, "ruleset entry");
+	ASSERT_EQ(rs->value.dir_depths[RP_CAT_FILE], 1u << 2, "file dir depth 2 only");
+	ASSERT_EQ(rs->value.tree_depths[RP_CAT_FILE], 0, "no file tree depth");
+	ASSERT_EQ(rs->value.dir_depths[RP_CAT_EXEC] | rs->value.dir_depths[RP_CAT_PARENT], 0,
+		  "no exec or parent dir depth");
+	ASSERT_EQ(rs->value.shape_flags, 0, "no exact file path, no exec rule");
+}
+
+UNIT_TEST(compile_dir_rule_yields_dir_entry_and_depth_bit)
+{
+	struct policy_set set = {};
+	struct policy *p = new_policy("web", false, RP_ACT_ALLOW);
+
+	add_cgroup(p, "/demo");
+	add_rule_match(p, POLICY_MATCH_DIR, "/etc/ssl", RP_ACC_READ, RP_ACT_DENY);
+	add_policy(&set, p);
+	compile_and_check(unit_failed, &set, check_dir_rule);
+}
+
+static void check_tree_rule(int *unit_failed, const struct compiled_set *out)
+{
+	const struct compile_entry *rs, *tree;
+	char acts[RP_ACC_BITS + 1];
+
+	ASSERT_EQ(count_kind(out, RP_KEY_FILE_DIR), 0, "no dir entry");
+	tree = find_text(out, RP_KEY_FILE_TREE, 0, "/etc");
+	ASSERT_TRUE(tree != NULL, "tree entry keyed by rp_siphash of the directory");
+	ASSERT_STREQ(actions_str(&tree->value, acts), "NDDNNN", "deny write, append");
+	ASSERT_EQ(tree->value.id[1], 2, "decided by file[0]");
+	rs = find_ruleset(out, 0);
+	ASSERT_TRUE(rs != NULL, "ruleset entry");
+	ASSERT_EQ(rs->value.tree_depths[RP_CAT_FILE], 1u << 1, "file tree depth 1 only");
+	ASSERT_EQ(rs->value.dir_depths[RP_CAT_FILE], 0, "no file dir depth");
+	ASSERT_EQ(rs->value.shape_flags, 0, "no exact file path");
+}
+
+UNIT_TEST(compile_tree_rule_yields_tree_entry_and_depth_bit)
+{
+	struct policy_set set = {};
+	struct policy *p = new_policy("web", false, RP_ACT_ALLOW);
+
+	add_cgroup(p, "/demo");
+	add_rule_match(p, POLICY_MATCH_TREE, "/etc", RP_ACC_WRITE | RP_ACC_APPEND, RP_ACT_DENY);
+	add_policy(&set, p);
+	compile_and_check(unit_failed, &set, check_tree_rule);
+}
+
+static void check_root_dir(int *unit_failed, const struct compiled_set *out)
+{
+	const struct compile_entry *rs = find_ruleset(out, 0);
+
+	ASSERT_TRUE(find_text(out, RP_KEY_FILE_DIR, 0, "/") != NULL, "dir entry for /");
+	ASSERT_TRUE(find_text(out, RP_KEY_FILE_TREE, 0, "/") != NULL, "tree entry for /");
+	ASSERT_TRUE(rs != NULL, "ruleset entry");
+	ASSERT_EQ(rs->value.dir_depths[RP_CAT_FILE], 1u << 0, "/ is depth 0 (dir)");
+	ASSERT_EQ(rs->value.tree_depths[RP_CAT_FILE], 1u << 0, "/ is depth 0 (tree)");
+}
+
+UNIT_TEST(compile_root_dir_and_tree_rules_are_depth_zero)
+{
+	struct policy_set set = {};
+	struct policy *p = new_policy("web", false, RP_ACT_ALLOW);
+
+	add_cgroup(p, "/demo");
+	add_rule_match(p, POLICY_MATCH_DIR, "/", RP_ACC_CREATE, RP_ACT_DENY);
+	add_rule_match(p, POLICY_MATCH_TREE, "/", RP_ACC_EXEC, RP_ACT_AUDIT);
+	add_policy(&set, p);
+	compile_and_check(unit_failed, &set, check_root_dir);
+}
+
+static void check_depth_31(int *unit_failed, const struct compiled_set *out)
+{
+	const struct compile_entry *rs = find_ruleset(out, 0);
+	char dir[128];
+
+	deep_dir(dir, sizeof(dir), 31);
+	ASSERT_TRUE(find_text(out, RP_KEY_FILE_DIR, 0, dir) != NULL, "depth-31 dir entry");
+	ASSERT_TRUE(find_text(out, RP_KEY_FILE_TREE, 0, dir) != NULL, "depth-31 tree entry");
+	ASSERT_TRUE(rs != NULL, "ruleset entry");
+	ASSERT_EQ(rs->value.dir_depths[RP_CAT_FILE], 1u << 31, "dir depth bit 31");
+	ASSERT_EQ(rs->value.tree_depths[RP_CAT_FILE], 1u << 31, "tree depth bit 31");
+}
+
+UNIT_TEST(compile_accepts_depth_31_directory)
+{
+	struct policy_set set = {};
+	struct policy *p = new_policy("web", false, RP_ACT_ALLOW);
+	char dir[128];
+
+	deep_dir(dir, sizeof(dir), 31);
+	add_cgroup(p, "/demo");
+	add_rule_match(p, POLICY_MATCH_DIR, dir, RP_ACC_READ, RP_ACT_DENY);
+	add_rule_match(p, POLICY_MATCH_TREE, dir, RP_ACC_READ, RP_ACT_DENY);
+	add_policy(&set, p);
+	compile_and_check(unit_failed, &set, check_depth_31);
+}
+
+UNIT_TEST(compile_rejects_depth_32_directory_naming_the_rule)
+{
+	struct policy_set set = {};
+	struct policy_error err;
+	struct policy *p = new_policy("web", false, RP_ACT_ALLOW);
+	char dir[128], want[POLICY_ERROR_MAX];
+	bool untouched;
+
+	deep_dir(dir, sizeof(dir), 32);
+	snprintf(want, sizeof(want), "web.json: policy 'web': .file[1]: directory '%s' is deeper "
+		 "than 31 components, the most a dir rule may name", dir);
+	add_cgroup(p, "/demo");
+	add_rule(p, "/etc/shadow", RP_ACC_READ, RP_ACT_DENY);
+	add_rule_match(p, POLICY_MATCH_TREE, dir, RP_ACC_READ, RP_ACT_DENY);
+	add_policy(&set, p);
+	ASSERT_EQ(compile_failing(&set, &err, &untouched), -E2BIG, "compile_set fails with -E2BIG");
+	ASSERT_STREQ(err.msg, want, "error text names .file[1] and the directory");
+	ASSERT_TRUE(untouched, "output untouched");
+}
+
+UNIT_TEST(compile_rejects_depth_32_parent_dir_naming_the_exec_rule)
+{
+	struct policy_set set = {};
+	struct policy_error err;
+	struct policy *p = new_policy("web", false, RP_ACT_ALLOW);
+	char dir[128];
+	bool untouched;
+
+	deep_dir(dir, sizeof(dir), 32);
+	add_cgroup(p, "/demo");
+	add_exec_rule(p, POLICY_MATCH_PATH, "/usr/bin/curl", RP_ACT_DENY);
+	set_parent(p, POLICY_MATCH_DIR, dir);
+	add_policy(&set, p);
+	ASSERT_EQ(compile_failing(&set, &err, &untouched), -E2BIG, "compile_set fails with -E2BIG");
+	ASSERT_CONTAINS(err.msg, "web.json: policy 'web': .exec[0]: directory '", "names rule");
+	ASSERT_CONTAINS(err.msg, "deeper than 31 components", "says why");
+	ASSERT_TRUE(untouched, "output untouched");
+}
+
+UNIT_TEST(compile_rejects_glob_file_rule_naming_the_rule)
 {
 	struct policy_set set = {};
 	struct policy_error err;
@@ -426,51 +630,508 @@ UNIT_TEST(compile_rejects_dir_rule_naming_the_rule)
 	bool untouched;
 
 	add_cgroup(p, "/demo");
-	add_rule_match(p, POLICY_MATCH_DIR, "/etc", RP_ACC_READ, RP_ACT_DENY);
+	add_rule_match(p, POLICY_MATCH_GLOB, "/etc/*.conf", RP_ACC_READ, RP_ACT_DENY);
 	add_policy(&set, p);
 	ASSERT_EQ(compile_failing(&set, &err, &untouched), -EOPNOTSUPP,
 		  "compile_set fails with -EOPNOTSUPP");
-	ASSERT_CONTAINS(err.msg, ".file[0]", "error names the rule");
-	ASSERT_STREQ(err.msg, "web.json: policy 'web': .file[0]: only exact 'path' rules are "
-		     "enforced by this version", "error text");
+	ASSERT_STREQ(err.msg, "web.json: policy 'web': .file[0]: 'glob' rules are not enforced by "
+		     "this version; use 'path' or 'dir'", "error text");
 	ASSERT_TRUE(untouched, "output untouched");
 }
 
-UNIT_TEST(compile_rejects_exec_rules)
+UNIT_TEST(compile_rejects_glob_exec_rule_naming_the_rule)
 {
 	struct policy_set set = {};
 	struct policy_error err;
 	struct policy *p = new_policy("web", false, RP_ACT_ALLOW);
 	bool untouched;
+
+	add_cgroup(p, "/demo");
+	add_exec_rule(p, POLICY_MATCH_PATH, "/usr/bin/curl", RP_ACT_DENY);
+	add_exec_rule(p, POLICY_MATCH_GLOB, "/usr/bin/*", RP_ACT_DENY);
+	add_policy(&set, p);
+	ASSERT_EQ(compile_failing(&set, &err, &untouched), -EOPNOTSUPP,
+		  "compile_set fails with -EOPNOTSUPP");
+	ASSERT_STREQ(err.msg, "web.json: policy 'web': .exec[1]: 'glob' rules are not enforced by "
+		     "this version; use 'path' or 'dir'", "error text");
+	ASSERT_TRUE(untouched, "output untouched");
+}
+
+static void check_exact_exec(int *unit_failed, const struct compiled_set *out)
+{
+	const struct compile_entry *rs, *e;
+	char acts[RP_ACC_BITS + 1];
+
+	ASSERT_EQ(out->n_rules, 4, "defaults.file, defaults.exec, file[0], exec[0]");
+	ASSERT_STREQ(compiled_rule(out, 3)->label, "exec[0]", "rule 3 label");
+	ASSERT_EQ(out->n_entries, 4, "subject, ruleset, file path, exec path");
+	e = find_text(out, RP_KEY_EXEC_PATH, 0, "/usr/bin/curl");
+	ASSERT_TRUE(e != NULL, "exec path entry, parent class 0");
+	ASSERT_TRUE(find_path(out, 0, "/usr/bin/curl") == NULL, "not a file path entry");
+	ASSERT_STREQ(actions_str(&e->value, acts), "NNNNND", "deny the exec access only");
+	ASSERT_EQ(e->value.id[5], 3, "decided by exec[0]");
+	ASSERT_TRUE(find_path(out, 0, "/etc/shadow") != NULL, "file rule kept");
+	rs = find_ruleset(out, 0);
+	ASSERT_TRUE(rs != NULL, "ruleset entry");
+	ASSERT_EQ(rs->value.shape_flags,
+		  RP_SHAPE_FILE_PATHS | RP_SHAPE_EXEC_RULES | RP_SHAPE_EXEC_PATHS,
+		  "file paths, exec rules, exec paths");
+	ASSERT_EQ(rs->value.exec_action, RP_ACT_ALLOW, "exec default allow");
+	ASSERT_EQ(rs->value.exec_id, 1, "exec default from defaults.exec");
+	ASSERT_EQ(rs->value.dir_depths[RP_CAT_EXEC] | rs->value.tree_depths[RP_CAT_EXEC], 0,
+		  "no exec depth");
+}
+
+UNIT_TEST(compile_exact_exec_rule_yields_exec_path_entry)
+{
+	struct policy_set set = {};
+	struct policy *p = new_policy("web", false, RP_ACT_ALLOW);
 
 	add_cgroup(p, "/demo");
 	add_rule(p, "/etc/shadow", RP_ACC_READ, RP_ACT_DENY);
-	p->exec = calloc(1, sizeof(*p->exec));
-	p->exec[0].object.match = POLICY_MATCH_PATH;
-	p->exec[0].object.text = strdup("/usr/bin/curl");
-	p->exec[0].action = RP_ACT_DENY;
-	p->n_exec = 1;
+	add_exec_rule(p, POLICY_MATCH_PATH, "/usr/bin/curl", RP_ACT_DENY);
 	add_policy(&set, p);
-	ASSERT_EQ(compile_failing(&set, &err, &untouched), -EOPNOTSUPP,
-		  "compile_set fails with -EOPNOTSUPP");
-	ASSERT_CONTAINS(err.msg, "web.json: policy 'web': exec rules", "error text");
-	ASSERT_TRUE(untouched, "output untouched");
+	compile_and_check(unit_failed, &set, check_exact_exec);
 }
 
-UNIT_TEST(compile_rejects_exec_default_deny)
+static void check_exec_tree(int *unit_failed, const struct compiled_set *out)
+{
+	const struct compile_entry *rs, *tree, *dir;
+	char acts[RP_ACC_BITS + 1];
+
+	tree = find_text(out, RP_KEY_EXEC_TREE, 0, "/usr/local");
+	ASSERT_TRUE(tree != NULL, "exec tree entry");
+	ASSERT_STREQ(actions_str(&tree->value, acts), "NNNNND", "deny exec below /usr/local");
+	ASSERT_EQ(tree->value.id[5], 2, "decided by exec[0]");
+	dir = find_text(out, RP_KEY_EXEC_DIR, 0, "/tmp");
+	ASSERT_TRUE(dir != NULL, "exec dir entry");
+	ASSERT_STREQ(actions_str(&dir->value, acts), "NNNNNA", "audit exec in /tmp");
+	ASSERT_EQ(dir->value.id[5], 3, "decided by exec[1]");
+	ASSERT_EQ(count_kind(out, RP_KEY_FILE_TREE) + count_kind(out, RP_KEY_FILE_DIR), 0,
+		  "no file entries");
+	rs = find_ruleset(out, 0);
+	ASSERT_TRUE(rs != NULL, "ruleset entry");
+	ASSERT_EQ(rs->value.tree_depths[RP_CAT_EXEC], 1u << 2, "exec tree depth 2");
+	ASSERT_EQ(rs->value.dir_depths[RP_CAT_EXEC], 1u << 1, "exec dir depth 1");
+	ASSERT_EQ(rs->value.tree_depths[RP_CAT_FILE] | rs->value.dir_depths[RP_CAT_FILE], 0,
+		  "no file depth");
+	ASSERT_EQ(rs->value.shape_flags, RP_SHAPE_EXEC_RULES, "exec rules, no exact exec path");
+}
+
+UNIT_TEST(compile_exec_tree_and_dir_rules_yield_exec_entries_and_depth_bits)
 {
 	struct policy_set set = {};
-	struct policy_error err;
 	struct policy *p = new_policy("web", false, RP_ACT_ALLOW);
-	bool untouched;
+
+	add_cgroup(p, "/demo");
+	add_exec_rule(p, POLICY_MATCH_TREE, "/usr/local", RP_ACT_DENY);
+	add_exec_rule(p, POLICY_MATCH_DIR, "/tmp", RP_ACT_AUDIT);
+	add_policy(&set, p);
+	compile_and_check(unit_failed, &set, check_exec_tree);
+}
+
+static void check_exec_default_deny(int *unit_failed, const struct compiled_set *out)
+{
+	const struct compile_entry *rs = find_ruleset(out, 0);
+	char acts[RP_ACC_BITS + 1];
+
+	ASSERT_TRUE(rs != NULL, "ruleset entry");
+	ASSERT_EQ(rs->value.exec_action, RP_ACT_DENY, "exec default deny");
+	ASSERT_EQ(rs->value.exec_id, 1, "exec_id names defaults.exec");
+	ASSERT_STREQ(compiled_rule(out, rs->value.exec_id)->label, "defaults.exec", "label");
+	ASSERT_TRUE(rs->value.shape_flags & RP_SHAPE_EXEC_RULES,
+		    "exec lookups needed without any exec rule");
+	ASSERT_EQ(count_kind(out, RP_KEY_EXEC_PATH), 0, "no exec entry");
+	ASSERT_STREQ(actions_str(&rs->value, acts), "LLLLLL", "file default unchanged");
+	ASSERT_EQ(rs->value.id[0], 0, "file default from defaults.file");
+}
+
+UNIT_TEST(compile_exec_default_deny_sets_exec_action_id_and_shape)
+{
+	struct policy_set set = {};
+	struct policy *p = new_policy("web", false, RP_ACT_ALLOW);
 
 	add_cgroup(p, "/demo");
 	add_rule(p, "/etc/shadow", RP_ACC_READ, RP_ACT_DENY);
 	p->default_exec = RP_ACT_DENY;
 	add_policy(&set, p);
-	ASSERT_EQ(compile_failing(&set, &err, &untouched), -EOPNOTSUPP,
-		  "compile_set fails with -EOPNOTSUPP");
-	ASSERT_CONTAINS(err.msg, "exec default of deny", "error text");
+	compile_and_check(unit_failed, &set, check_exec_default_deny);
+}
+
+static void check_exec_default_allow(int *unit_failed, const struct compiled_set *out)
+{
+	const struct compile_entry *rs = find_ruleset(out, 0);
+
+	ASSERT_TRUE(rs != NULL, "ruleset entry");
+	ASSERT_EQ(rs->value.exec_action, RP_ACT_ALLOW, "exec default allow");
+	ASSERT_EQ(rs->value.exec_id, 1, "exec_id names defaults.exec");
+	ASSERT_TRUE(!(rs->value.shape_flags & RP_SHAPE_EXEC_RULES), "no exec lookups needed");
+	ASSERT_EQ(rs->value.shape_flags, RP_SHAPE_FILE_PATHS, "only exact file paths");
+}
+
+UNIT_TEST(compile_exec_default_allow_without_exec_rules_leaves_exec_shape_clear)
+{
+	struct policy_set set = {};
+	struct policy *p = new_policy("web", false, RP_ACT_DENY);
+
+	add_cgroup(p, "/demo");
+	add_rule(p, "/etc/shadow", RP_ACC_READ, RP_ACT_DENY);
+	add_policy(&set, p);
+	compile_and_check(unit_failed, &set, check_exec_default_allow);
+}
+
+static void check_fileless(int *unit_failed, const struct compiled_set *out)
+{
+	const struct compile_entry *rs, *e;
+	char acts[RP_ACC_BITS + 1];
+
+	ASSERT_EQ(count_kind(out, RP_KEY_EXEC_FILELESS), 1, "one fileless entry");
+	e = find_entry(out, RP_KEY_EXEC_FILELESS, 0, 0);
+	ASSERT_TRUE(e != NULL, "fileless entry with hash 0");
+	ASSERT_STREQ(actions_str(&e->value, acts), "NNNNND", "deny exec");
+	ASSERT_EQ(e->value.id[5], 2, "decided by exec[0]");
+	ASSERT_TRUE(text_of(out, e) == NULL, "no text for a fileless entry");
+	rs = find_ruleset(out, 0);
+	ASSERT_TRUE(rs != NULL, "ruleset entry");
+	ASSERT_EQ(rs->value.shape_flags, RP_SHAPE_EXEC_RULES | RP_SHAPE_FILELESS,
+		  "exec rules and fileless, no exec paths");
+}
+
+UNIT_TEST(compile_fileless_rule_yields_fileless_entry_with_hash_zero)
+{
+	struct policy_set set = {};
+	struct policy *p = new_policy("web", false, RP_ACT_ALLOW);
+
+	add_cgroup(p, "/demo");
+	add_exec_rule(p, POLICY_MATCH_FILELESS, NULL, RP_ACT_DENY);
+	add_policy(&set, p);
+	compile_and_check(unit_failed, &set, check_fileless);
+}
+
+static void check_parent_classes(int *unit_failed, const struct compiled_set *out)
+{
+	const struct compile_entry *rs, *e;
+	char acts[RP_ACC_BITS + 1];
+
+	e = find_text(out, RP_KEY_KIND(RP_KEY_EXEC_PATH, 1), 0, "/usr/bin/curl");
+	ASSERT_TRUE(e != NULL, "curl under bash: class 1");
+	ASSERT_STREQ(actions_str(&e->value, acts), "NNNNND", "curl under bash: deny");
+	ASSERT_EQ(e->value.id[5], 2, "curl under bash: exec[0]");
+	e = find_text(out, RP_KEY_KIND(RP_KEY_EXEC_PATH, 1), 0, "/usr/bin/wget");
+	ASSERT_TRUE(e != NULL, "wget under bash: same parent, same class 1");
+	ASSERT_EQ(e->value.id[5], 3, "wget under bash: exec[1]");
+	e = find_text(out, RP_KEY_KIND(RP_KEY_EXEC_PATH, 2), 0, "/usr/bin/nc");
+	ASSERT_TRUE(e != NULL, "nc under python3: class 2");
+	e = find_text(out, RP_KEY_KIND(RP_KEY_EXEC_PATH, 2), 0, "/usr/bin/curl");
+	ASSERT_TRUE(e != NULL, "curl under python3: class 2, its own entry");
+	ASSERT_STREQ(actions_str(&e->value, acts), "NNNNNL", "curl under python3: allow");
+	ASSERT_EQ(e->value.id[5], 5, "curl under python3: exec[3]");
+	e = find_text(out, RP_KEY_EXEC_PATH, 0, "/usr/bin/ssh");
+	ASSERT_TRUE(e != NULL, "ssh without parent: class 0");
+	ASSERT_EQ(e->value.id[5], 6, "ssh: exec[4]");
+	e = find_text(out, RP_KEY_KIND(RP_KEY_EXEC_PATH, 3), 0, "/usr/bin/nc");
+	ASSERT_TRUE(e != NULL, "nc under dir /usr/bin/bash: other match, class 3");
+	ASSERT_EQ(count_kind(out, RP_KEY_EXEC_PATH), 1, "one class-0 exec entry");
+
+	e = find_text(out, RP_KEY_PARENT_PATH, 0, "/usr/bin/bash");
+	ASSERT_TRUE(e != NULL, "parent entry for bash, class 0 in its kind");
+	ASSERT_EQ(e->value.id[0], 1u << 1, "bash: class 1 bit");
+	ASSERT_EQ(e->value.actions, 0, "parent entry decides nothing");
+	e = find_text(out, RP_KEY_PARENT_PATH, 0, "/usr/bin/python3");
+	ASSERT_TRUE(e != NULL, "parent entry for python3");
+	ASSERT_EQ(e->value.id[0], 1u << 2, "python3: class 2 bit");
+	e = find_text(out, RP_KEY_PARENT_DIR, 0, "/usr/bin/bash");
+	ASSERT_TRUE(e != NULL, "parent dir entry for /usr/bin/bash");
+	ASSERT_EQ(e->value.id[0], 1u << 3, "dir /usr/bin/bash: class 3 bit");
+	ASSERT_EQ(count_kind(out, RP_KEY_PARENT_PATH), 2, "one parent entry per exact parent");
+
+	rs = find_ruleset(out, 0);
+	ASSERT_TRUE(rs != NULL, "ruleset entry");
+	ASSERT_EQ(rs->value.shape_flags, RP_SHAPE_EXEC_RULES | RP_SHAPE_EXEC_PATHS |
+		  RP_SHAPE_PARENTS | RP_SHAPE_PARENT_PATHS, "exec and parent shape");
+	ASSERT_EQ(rs->value.dir_depths[RP_CAT_PARENT], 1u << 3, "parent dir depth 3");
+}
+
+UNIT_TEST(compile_parent_classes_are_shared_by_equal_parents)
+{
+	struct policy_set set = {};
+	struct policy *p = new_policy("web", false, RP_ACT_ALLOW);
+
+	add_cgroup(p, "/demo");
+	add_exec_rule(p, POLICY_MATCH_PATH, "/usr/bin/curl", RP_ACT_DENY);
+	set_parent(p, POLICY_MATCH_PATH, "/usr/bin/bash");
+	add_exec_rule(p, POLICY_MATCH_PATH, "/usr/bin/wget", RP_ACT_DENY);
+	set_parent(p, POLICY_MATCH_PATH, "/usr/bin/bash");
+	add_exec_rule(p, POLICY_MATCH_PATH, "/usr/bin/nc", RP_ACT_DENY);
+	set_parent(p, POLICY_MATCH_PATH, "/usr/bin/python3");
+	add_exec_rule(p, POLICY_MATCH_PATH, "/usr/bin/curl", RP_ACT_ALLOW);
+	set_parent(p, POLICY_MATCH_PATH, "/usr/bin/python3");
+	add_exec_rule(p, POLICY_MATCH_PATH, "/usr/bin/ssh", RP_ACT_DENY);
+	add_exec_rule(p, POLICY_MATCH_PATH, "/usr/bin/nc", RP_ACT_DENY);
+	set_parent(p, POLICY_MATCH_DIR, "/usr/bin/bash");
+	add_policy(&set, p);
+	compile_and_check(unit_failed, &set, check_parent_classes);
+}
+
+static void check_parent_depths(int *unit_failed, const struct compiled_set *out)
+{
+	const struct compile_entry *rs, *e;
+
+	e = find_text(out, RP_KEY_PARENT_DIR, 0, "/opt/app");
+	ASSERT_TRUE(e != NULL, "parent dir entry");
+	ASSERT_EQ(e->value.id[0], 1u << 1, "dir parent: class 1");
+	e = find_text(out, RP_KEY_PARENT_TREE, 0, "/usr");
+	ASSERT_TRUE(e != NULL, "parent tree entry");
+	ASSERT_EQ(e->value.id[0], 1u << 2, "tree parent: class 2");
+	ASSERT_TRUE(find_text(out, RP_KEY_KIND(RP_KEY_EXEC_FILELESS, 2), 0, NULL) != NULL,
+		    "fileless rule under the tree parent: class 2");
+	rs = find_ruleset(out, 0);
+	ASSERT_TRUE(rs != NULL, "ruleset entry");
+	ASSERT_EQ(rs->value.dir_depths[RP_CAT_PARENT], 1u << 2, "parent dir depth 2");
+	ASSERT_EQ(rs->value.tree_depths[RP_CAT_PARENT], 1u << 1, "parent tree depth 1");
+	ASSERT_EQ(rs->value.dir_depths[RP_CAT_EXEC] | rs->value.tree_depths[RP_CAT_EXEC], 0,
+		  "no exec depth");
+	ASSERT_EQ(rs->value.shape_flags, RP_SHAPE_EXEC_RULES | RP_SHAPE_EXEC_PATHS |
+		  RP_SHAPE_FILELESS | RP_SHAPE_PARENTS, "no exact parent");
+}
+
+UNIT_TEST(compile_parent_dir_and_tree_set_parent_depth_bits)
+{
+	struct policy_set set = {};
+	struct policy *p = new_policy("web", false, RP_ACT_ALLOW);
+
+	add_cgroup(p, "/demo");
+	add_exec_rule(p, POLICY_MATCH_PATH, "/bin/sh", RP_ACT_DENY);
+	set_parent(p, POLICY_MATCH_DIR, "/opt/app");
+	add_exec_rule(p, POLICY_MATCH_FILELESS, NULL, RP_ACT_DENY);
+	set_parent(p, POLICY_MATCH_TREE, "/usr");
+	add_policy(&set, p);
+	compile_and_check(unit_failed, &set, check_parent_depths);
+}
+
+/* One exec rule per distinct parent "/p0", "/p1", ... */
+static struct policy *policy_with_parents(unsigned n)
+{
+	struct policy *p = new_policy("web", false, RP_ACT_ALLOW);
+	char parent[32];
+
+	add_cgroup(p, "/demo");
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(parent, sizeof(parent), "/p%u", i);
+		add_exec_rule(p, POLICY_MATCH_PATH, "/bin/x", RP_ACT_DENY);
+		set_parent(p, POLICY_MATCH_PATH, parent);
+	}
+	return p;
+}
+
+static void check_31_parents(int *unit_failed, const struct compiled_set *out)
+{
+	const struct compile_entry *e;
+
+	ASSERT_EQ(count_kind(out, RP_KEY_PARENT_PATH), 31, "31 parent entries");
+	e = find_text(out, RP_KEY_PARENT_PATH, 0, "/p30");
+	ASSERT_TRUE(e != NULL, "last parent entry");
+	ASSERT_EQ(e->value.id[0], 1u << 31, "last parent: class 31");
+	e = find_text(out, RP_KEY_KIND(RP_KEY_EXEC_PATH, 31), 0, "/bin/x");
+	ASSERT_TRUE(e != NULL, "rule under the last parent: class 31");
+	ASSERT_EQ(e->value.id[5], 2 + 30, "decided by exec[30]");
+}
+
+UNIT_TEST(compile_accepts_31_distinct_parents)
+{
+	struct policy_set set = {};
+
+	add_policy(&set, policy_with_parents(31));
+	compile_and_check(unit_failed, &set, check_31_parents);
+}
+
+UNIT_TEST(compile_rejects_32_distinct_parents)
+{
+	struct policy_set set = {};
+	struct policy_error err;
+	bool untouched;
+
+	add_policy(&set, policy_with_parents(32));
+	ASSERT_EQ(compile_failing(&set, &err, &untouched), -E2BIG, "compile_set fails with -E2BIG");
+	ASSERT_CONTAINS(err.msg, "web.json: policy 'web': .exec[31]: more than 31 distinct "
+			"'parent' patterns", "error names the 32nd parent's rule");
+	ASSERT_TRUE(untouched, "output untouched");
+}
+
+static void check_audit_exec(int *unit_failed, const struct compiled_set *out)
+{
+	const struct compile_entry *rs, *e;
+	char acts[RP_ACC_BITS + 1];
+
+	rs = find_ruleset(out, 0);
+	ASSERT_TRUE(rs != NULL, "ruleset entry");
+	ASSERT_EQ(rs->value.exec_action, RP_ACT_AUDIT, "exec default deny becomes audit");
+	ASSERT_EQ(rs->value.exec_id, 1, "exec_id names defaults.exec");
+	ASSERT_TRUE(rs->value.shape_flags & RP_SHAPE_EXEC_RULES, "exec lookups needed");
+	e = find_text(out, RP_KEY_EXEC_PATH, 0, "/usr/bin/curl");
+	ASSERT_TRUE(e != NULL, "curl entry");
+	ASSERT_STREQ(actions_str(&e->value, acts), "NNNNNA", "exec deny rule becomes audit");
+	e = find_text(out, RP_KEY_EXEC_PATH, 0, "/usr/bin/ls");
+	ASSERT_TRUE(e != NULL, "ls entry");
+	ASSERT_STREQ(actions_str(&e->value, acts), "NNNNNL", "exec allow rule stays allow");
+	e = find_entry(out, RP_KEY_EXEC_FILELESS, 0, 0);
+	ASSERT_TRUE(e != NULL, "fileless entry");
+	ASSERT_STREQ(actions_str(&e->value, acts), "NNNNNA", "fileless deny becomes audit");
+	ASSERT_TRUE(compiled_rule(out, 3)->audit_mode, "exec[1] in audit mode");
+}
+
+UNIT_TEST(compile_audit_mode_turns_exec_deny_into_audit)
+{
+	struct policy_set set = {};
+	struct policy *p = new_policy("trial", true, RP_ACT_ALLOW);
+
+	add_cgroup(p, "/demo");
+	p->default_exec = RP_ACT_DENY;
+	add_exec_rule(p, POLICY_MATCH_PATH, "/usr/bin/curl", RP_ACT_DENY);
+	add_exec_rule(p, POLICY_MATCH_PATH, "/usr/bin/ls", RP_ACT_ALLOW);
+	add_exec_rule(p, POLICY_MATCH_FILELESS, NULL, RP_ACT_DENY);
+	add_policy(&set, p);
+	compile_and_check(unit_failed, &set, check_audit_exec);
+}
+
+static void check_exec_defaults(int *unit_failed, const struct compiled_set *out)
+{
+	const struct compile_entry *s, *rs;
+
+	ASSERT_EQ(out->n_rulesets, 3, "three rulesets");
+	s = find_subject(out, 100);
+	ASSERT_TRUE(s != NULL, "subject /a");
+	rs = find_ruleset(out, (__u16)s->value.id[0]);
+	ASSERT_TRUE(rs != NULL, "/a ruleset");
+	ASSERT_EQ(rs->value.exec_action, RP_ACT_ALLOW, "/a: first's allow");
+	ASSERT_EQ(rs->value.exec_id, 1, "/a: first's defaults.exec");
+	ASSERT_TRUE(!(rs->value.shape_flags & RP_SHAPE_EXEC_RULES), "/a: no exec lookups");
+
+	s = find_subject(out, 300);
+	ASSERT_TRUE(s != NULL, "subject /other");
+	rs = find_ruleset(out, (__u16)s->value.id[0]);
+	ASSERT_TRUE(rs != NULL, "/other ruleset");
+	ASSERT_EQ(rs->value.exec_action, RP_ACT_AUDIT, "/other: trial's audit beats allow");
+	ASSERT_EQ(rs->value.exec_id, 3, "/other: trial's defaults.exec");
+	ASSERT_TRUE(rs->value.shape_flags & RP_SHAPE_EXEC_RULES, "/other: exec lookups");
+
+	s = find_subject(out, 200);
+	ASSERT_TRUE(s != NULL, "subject /a/b");
+	rs = find_ruleset(out, (__u16)s->value.id[0]);
+	ASSERT_TRUE(rs != NULL, "/a/b ruleset");
+	ASSERT_EQ(rs->value.exec_action, RP_ACT_DENY, "/a/b: inner's deny beats audit");
+	ASSERT_EQ(rs->value.exec_id, 5, "/a/b: inner's, not the equal late's, defaults.exec");
+	ASSERT_STREQ(compiled_rule(out, 5)->policy, "inner", "rule 5 policy");
+	ASSERT_STREQ(compiled_rule(out, 5)->label, "defaults.exec", "rule 5 label");
+	ASSERT_TRUE(rs->value.shape_flags & RP_SHAPE_EXEC_RULES, "/a/b: exec lookups");
+}
+
+UNIT_TEST(compile_exec_defaults_of_policies_combine_to_strictest)
+{
+	struct policy_set set = {};
+	struct policy *first = new_policy("first", false, RP_ACT_ALLOW);
+	struct policy *trial = new_policy("trial", true, RP_ACT_ALLOW);
+	struct policy *inner = new_policy("inner", false, RP_ACT_ALLOW);
+	struct policy *late = new_policy("late", false, RP_ACT_ALLOW);
+
+	add_cgroup(first, "/a");	/* rule ids 0, 1 */
+	add_cgroup(first, "/other");
+	add_cgroup(trial, "/a/b");	/* rule ids 2, 3 */
+	add_cgroup(trial, "/other");
+	trial->default_exec = RP_ACT_DENY;
+	add_cgroup(inner, "/a/b");	/* rule ids 4, 5 */
+	inner->default_exec = RP_ACT_DENY;
+	/* As strict as inner: the first policy to decide keeps it, as for file defaults. */
+	add_cgroup(late, "/a/b");	/* rule ids 6, 7 */
+	late->default_exec = RP_ACT_DENY;
+	add_policy(&set, first);
+	add_policy(&set, trial);
+	add_policy(&set, inner);
+	add_policy(&set, late);
+	compile_and_check(unit_failed, &set, check_exec_defaults);
+}
+
+static void check_texts(int *unit_failed, const struct compiled_set *out)
+{
+	const struct compile_entry *e;
+
+	ASSERT_TRUE(out->texts != NULL, "texts allocated");
+	e = find_subject(out, 42);
+	ASSERT_TRUE(e != NULL, "subject /demo");
+	ASSERT_STREQ(text_of(out, e), "/demo", "subject: its cgroup path");
+	e = find_subject(out, 300);
+	ASSERT_TRUE(e != NULL, "subject /other");
+	ASSERT_STREQ(text_of(out, e), "/other", "subject: its cgroup path");
+	e = find_ruleset(out, 0);
+	ASSERT_TRUE(e != NULL, "ruleset");
+	ASSERT_TRUE(text_of(out, e) == NULL, "ruleset: no text");
+	e = find_path(out, 0, "/etc/shadow");
+	ASSERT_TRUE(e != NULL, "file path entry");
+	ASSERT_STREQ(text_of(out, e), "/etc/shadow", "file path: the path");
+	e = find_text(out, RP_KEY_FILE_TREE, 0, "/var/log");
+	ASSERT_TRUE(e != NULL, "file tree entry");
+	ASSERT_STREQ(text_of(out, e), "/var/log", "file tree: the directory");
+	e = find_text(out, RP_KEY_KIND(RP_KEY_EXEC_PATH, 1), 0, "/usr/bin/curl");
+	ASSERT_TRUE(e != NULL, "exec entry");
+	ASSERT_STREQ(text_of(out, e), "/usr/bin/curl", "exec: the path");
+	e = find_text(out, RP_KEY_PARENT_PATH, 0, "/bin/sh");
+	ASSERT_TRUE(e != NULL, "parent entry");
+	ASSERT_STREQ(text_of(out, e), "/bin/sh", "parent: the path");
+	e = find_entry(out, RP_KEY_EXEC_FILELESS, 0, 0);
+	ASSERT_TRUE(e != NULL, "fileless entry");
+	ASSERT_TRUE(text_of(out, e) == NULL, "fileless: no text");
+	for (size_t i = 0; i < out->n_entries; i++)
+		if (out->texts[i])
+			ASSERT_TRUE(out->texts[i][0] == '/', "every text is an absolute path");
+}
+
+UNIT_TEST(compile_texts_hold_rule_paths_and_subject_cgroups)
+{
+	struct policy_set set = {};
+	struct policy *p = new_policy("web", false, RP_ACT_ALLOW);
+
+	add_cgroup(p, "/demo");
+	add_cgroup(p, "/other");
+	add_rule(p, "/etc/shadow", RP_ACC_READ, RP_ACT_DENY);
+	add_rule_match(p, POLICY_MATCH_TREE, "/var/log", RP_ACC_WRITE, RP_ACT_DENY);
+	add_exec_rule(p, POLICY_MATCH_PATH, "/usr/bin/curl", RP_ACT_DENY);
+	set_parent(p, POLICY_MATCH_PATH, "/bin/sh");
+	add_exec_rule(p, POLICY_MATCH_FILELESS, NULL, RP_ACT_DENY);
+	add_policy(&set, p);
+	compile_and_check(unit_failed, &set, check_texts);
+}
+
+static void check_same_string(int *unit_failed, const struct compiled_set *out)
+{
+	const struct compile_entry *path, *dir, *tree;
+	char acts[RP_ACC_BITS + 1];
+
+	path = find_text(out, RP_KEY_FILE_PATH, 0, "/etc");
+	dir = find_text(out, RP_KEY_FILE_DIR, 0, "/etc");
+	tree = find_text(out, RP_KEY_FILE_TREE, 0, "/etc");
+	ASSERT_TRUE(path != NULL && dir != NULL && tree != NULL, "path, dir and tree entries");
+	ASSERT_TRUE(path != dir && dir != tree && path != tree, "three separate entries");
+	ASSERT_EQ(path->key.hash, dir->key.hash, "same hash, told apart by kind");
+	ASSERT_EQ(out->n_entries, 5, "subject, ruleset and the three entries");
+	ASSERT_STREQ(actions_str(&path->value, acts), "DNNNNN", "path: deny read");
+	ASSERT_EQ(path->value.id[0], 2, "path: file[0]");
+	ASSERT_STREQ(actions_str(&dir->value, acts), "LNNNNN", "dir: allow read, not merged");
+	ASSERT_EQ(dir->value.id[0], 3, "dir: file[1]");
+	ASSERT_STREQ(actions_str(&tree->value, acts), "NANNNN", "tree: audit write");
+	ASSERT_EQ(tree->value.id[1], 4, "tree: file[2]");
+}
+
+UNIT_TEST(compile_path_and_dir_rules_on_same_string_are_separate_entries)
+{
+	struct policy_set set = {};
+	struct policy *p = new_policy("web", false, RP_ACT_ALLOW);
+
+	add_cgroup(p, "/demo");
+	add_rule(p, "/etc", RP_ACC_READ, RP_ACT_DENY);
+	add_rule_match(p, POLICY_MATCH_DIR, "/etc", RP_ACC_READ, RP_ACT_ALLOW);
+	add_rule_match(p, POLICY_MATCH_TREE, "/etc", RP_ACC_WRITE, RP_ACT_AUDIT);
+	add_policy(&set, p);
+	compile_and_check(unit_failed, &set, check_same_string);
 }
 
 UNIT_TEST(compiled_set_free_is_safe_on_zeroed_set)
