@@ -47,7 +47,8 @@ static __always_inline __u8 rp_exec_verdict(const struct rp_subject *subj, const
 {
 	struct rp_match m = { .full_hash = full_hash, .gen = subj->gen, .ruleset = subj->ruleset,
 			      .kind = RP_KEY_EXEC_PATH, .classes = classes, .want = RP_ACC_EXEC,
-			      .cat = RP_CAT_EXEC };
+			      .cat = RP_CAT_EXEC, .len = s->ev.path_len,
+			      .n_globs = rs->glob_shapes[RP_CAT_EXEC] };
 	const int bit = 5;	/* RP_ACC_EXEC */
 	struct rp_decision d = {};
 	__u8 verdict;
@@ -55,7 +56,8 @@ static __always_inline __u8 rp_exec_verdict(const struct rp_subject *subj, const
 	if ((s->ev.flags & RP_EVF_FILELESS) && (rs->shape_flags & RP_SHAPE_FILELESS))
 		rp_match_level(&m, RP_KEY_EXEC_FILELESS, 0, &d);
 	if (!err && !d.covered)
-		rp_match_path(&m, rs, (const struct rp_pathbuf *)s->ev.path, &s->obj, &d);
+		rp_match_all(&m, rs, rs->shape_flags & RP_SHAPE_EXEC_PATHS, s,
+			     (const struct rp_pathbuf *)s->ev.path, &s->obj, &d);
 	if (d.covered) {
 		*rule_id = d.id[bit];
 		return RP_ACTION_OF(d.actions, bit);

@@ -51,7 +51,7 @@ static __always_inline int rp_resolve(const struct path *path, struct rp_pathbuf
 static __always_inline bool rp_file_relevant(const struct rp_value *rs, __u32 acc)
 {
 	if ((rs->shape_flags & RP_SHAPE_FILE_PATHS) || rs->dir_depths[RP_CAT_FILE] ||
-	    rs->tree_depths[RP_CAT_FILE])
+	    rs->tree_depths[RP_CAT_FILE] || rs->glob_shapes[RP_CAT_FILE])
 		return true;
 	for (int bit = 0; bit < RP_ACC_BITS; bit++)
 		if ((acc & (1u << bit)) && RP_ACTION_OF(rs->actions, bit) != RP_ACT_ALLOW)
@@ -69,12 +69,14 @@ static __always_inline __u8 rp_file_verdict(const struct rp_subject *subj, const
 					    __u32 *rule_id)
 {
 	struct rp_match m = { .full_hash = full_hash, .gen = subj->gen, .ruleset = subj->ruleset,
-			      .kind = RP_KEY_FILE_PATH, .want = s->ev.access, .cat = RP_CAT_FILE };
+			      .kind = RP_KEY_FILE_PATH, .want = s->ev.access, .cat = RP_CAT_FILE,
+			      .len = s->ev.path_len, .n_globs = rs->glob_shapes[RP_CAT_FILE] };
 	struct rp_decision d = {};
 	__u8 verdict;
 
 	if (!err)
-		rp_match_path(&m, rs, (const struct rp_pathbuf *)s->ev.path, &s->obj, &d);
+		rp_match_all(&m, rs, rs->shape_flags & RP_SHAPE_FILE_PATHS, s,
+			     (const struct rp_pathbuf *)s->ev.path, &s->obj, &d);
 	verdict = rp_conclude(&d, rs->actions, rs->id, m.want, rule_id);
 	if (err && verdict != RP_ACT_DENY)
 		verdict = RP_ACT_AUDIT;

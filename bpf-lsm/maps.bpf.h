@@ -39,9 +39,15 @@ struct rp_pathinfo {
 	__u16 prefix[RP_RULE_DEPTH_MAX + 1];	/* prefix[d]: length of the depth-d directory */
 };
 
+/* A path rewritten into a glob's form; twice RP_PATH_MAX so any copy stays inside. */
+struct rp_canonbuf {
+	char s[2 * RP_PATH_MAX];
+};
+
 struct rp_scratch {
 	struct rp_event ev;		/* the event, whose path[] is the object's path */
 	struct rp_pathbuf parent;	/* exec: the executing program's path */
+	struct rp_canonbuf canon;	/* the path in the form of one glob shape */
 	struct rp_pathinfo obj;
 	struct rp_pathinfo par;
 };

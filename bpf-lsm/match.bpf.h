@@ -104,7 +104,9 @@ struct rp_match {
 	__u32 classes;		/* parent classes the executing program matches (exec only) */
 	__u32 want;		/* access bits to decide */
 	__s32 cat;		/* enum rp_category: which depth masks of the ruleset apply */
-	__u32 pad;
+	__u16 len;		/* path length */
+	__u8 n_globs;		/* glob shapes of the ruleset for cat */
+	__u8 pad;
 };
 
 /* Global: merges the entry (kind, hash), if any, into lvl; strictest or first-come. */
@@ -155,24 +157,20 @@ __noinline int rp_match_level(const struct rp_match *m, __u16 kind, __u64 hash,
 }
 
 /*
- * Decides the accesses m->want of the path p (hashed whole to full_hash) by the rules of
- * one triple: exact, direct entries of the parent, then enclosing directories, deepest
- * first. Accesses no rule covers stay undecided in d.
+ * Decides the accesses of m->want still open in d by the directory rules of one triple:
+ * direct entries of the parent, then enclosing directories, deepest first. Accesses no
+ * rule covers stay undecided.
  */
 __noinline int rp_match_path(const struct rp_match *m, const struct rp_value *rs,
 			     const struct rp_pathbuf *p, const struct rp_pathinfo *info,
 			     struct rp_decision *d)
 {
-	__u16 paths_flag;
 	__s32 pd, top, cat;
 
 	if (!m || !rs || !p || !info || !d || m->cat < 0 || m->cat >= RP_CAT_PARENT)
 		return 0;
 	cat = m->cat;
-	paths_flag = cat == RP_CAT_FILE ? RP_SHAPE_FILE_PATHS : RP_SHAPE_EXEC_PATHS;
 	pd = info->parent_depth;
-	if (rs->shape_flags & paths_flag)
-		rp_match_level(m, m->kind + RP_KIND_PATH, m->full_hash, d);
 	if (d->covered == m->want || pd < 0)
 		return 0;
 	if (pd <= RP_RULE_DEPTH_MAX && (rs->dir_depths[cat] & (1u << pd)))
@@ -189,6 +187,151 @@ __noinline int rp_match_path(const struct rp_match *m, const struct rp_value *rs
 		rp_match_level(m, m->kind + RP_KIND_TREE,
 			       rp_hash(p, info->prefix[depth & RP_RULE_DEPTH_MAX]), d);
 	}
+	return 0;
+}
+
+/* Component i of a path: where it starts and how long it is. */
+static __always_inline void rp_component(const struct rp_pathinfo *info, __u32 len, __u32 i,
+					 __u32 *start, __u32 *clen)
+{
+	__u32 end;
+
+	*start = i == 0 ? 1 : (__u32)info->prefix[i & RP_RULE_DEPTH_MAX] + 1;
+	end = (__s32)i < info->parent_depth ? info->prefix[(i + 1) & RP_RULE_DEPTH_MAX] : len;
+	*clen = end > *start ? end - *start : 0;
+}
+
+/* x & (RP_PATH_MAX - 1) that clang cannot drop when it knows x is small already: the
+ * verifier does not know it, and needs the bound to accept the access. */
+static __always_inline __u32 rp_bound(__u32 x)
+{
+	asm volatile("%[x] &= %[m]" : [x] "+r"(x) : [m] "i"(RP_PATH_MAX - 1));
+	return x;
+}
+
+/* Appends n bytes of p at src to out at *off, through one helper call. */
+static __always_inline void rp_canon_copy(struct rp_canonbuf *out, __u32 *off,
+					  const struct rp_pathbuf *p, __u32 src, __u32 n)
+{
+	n = rp_bound(n);
+	if (n)
+		bpf_probe_read_kernel(&out->s[rp_bound(*off)], n, &p->s[rp_bound(src)]);
+	*off += n;
+}
+
+static __always_inline void rp_canon_put(struct rp_canonbuf *out, __u32 *off, char c)
+{
+	out->s[rp_bound(*off)] = c;
+	*off += 1;
+}
+
+/*
+ * Global: writes the len-byte path p in the form of glob shape sh into out and returns
+ * its length, or -1 when the path cannot have that form (component count, or a
+ * component shorter than a prefix and suffix).
+ */
+__noinline int rp_glob_canon(const struct rp_glob_shape *sh, const struct rp_pathbuf *p,
+			     const struct rp_pathinfo *info, __u32 len, struct rp_canonbuf *out)
+{
+	__u32 off = 0, start, clen;
+	__s32 ncomp;
+
+	if (!sh || !p || !info || !out || info->parent_depth < 0 || len >= RP_PATH_MAX)
+		return -1;
+	ncomp = info->parent_depth + 1;
+	if (sh->ncomp > RP_GLOB_COMPS_MAX || (sh->tree ? ncomp <= sh->ncomp : ncomp != sh->ncomp))
+		return -1;
+	for (__u32 i = 0; i < RP_GLOB_COMPS_MAX; i++) {
+		if (i >= sh->ncomp)
+			break;
+		rp_component(info, len, i, &start, &clen);
+		rp_canon_put(out, &off, '/');
+		if (sh->kind[i] == RP_GLOB_LITERAL) {
+			rp_canon_copy(out, &off, p, start, clen);
+		} else if (sh->kind[i] == RP_GLOB_STAR) {
+			rp_canon_put(out, &off, '*');
+		} else {
+			if (clen < (__u32)sh->pre[i] + sh->suf[i])
+				return -1;
+			rp_canon_copy(out, &off, p, start, sh->pre[i]);
+			rp_canon_put(out, &off, '*');
+			rp_canon_copy(out, &off, p, start + clen - sh->suf[i], sh->suf[i]);
+		}
+		if (off >= RP_PATH_MAX - 4)
+			return -1;
+	}
+	if (sh->tree) {
+		rp_canon_put(out, &off, '/');
+		rp_canon_put(out, &off, '*');
+		rp_canon_put(out, &off, '*');
+	}
+	return off < RP_PATH_MAX ? (int)off : -1;
+}
+
+/* The best glob match so far, per access. */
+struct rp_glob_best {
+	struct rp_decision lvl;
+	__u16 lit[RP_ACC_BITS];	/* literal characters of the glob that decided each access */
+	__u16 pad[2];
+};
+
+/* Global: keeps, per access in open, the glob with the most literals, strictest at a tie. */
+__noinline int rp_glob_merge(const struct rp_value *v, __u32 open, struct rp_glob_best *b)
+{
+	if (!v || !b)
+		return 0;
+	for (int bit = 0; bit < RP_ACC_BITS; bit++) {
+		__u16 a = RP_ACTION_OF(v->actions, bit);
+		__u16 cur = RP_ACTION_OF(b->lvl.actions, bit);
+
+		if (!(open & (1u << bit)) || a == RP_ACT_NONE)
+			continue;
+		if ((b->lvl.covered & (1u << bit)) &&
+		    (v->flags < b->lit[bit] || (v->flags == b->lit[bit] && a <= cur)))
+			continue;
+		b->lvl.actions = (b->lvl.actions & ~(3u << (2 * bit))) | (a << (2 * bit));
+		b->lvl.id[bit] = v->id[bit];
+		b->lvl.covered |= 1u << bit;
+		b->lit[bit] = v->flags;
+	}
+	return 0;
+}
+
+/*
+ * Global: decides the accesses d left open by the ruleset's globs of m->cat: per access
+ * the matching glob with the most literal characters, the strictest at a tie.
+ */
+__noinline int rp_match_globs(const struct rp_match *m, const struct rp_pathbuf *p,
+			      const struct rp_pathinfo *info, struct rp_canonbuf *canon,
+			      struct rp_decision *d)
+{
+	struct rp_glob_best b = {};
+	struct rp_value *sh, *v;
+	__u32 open;
+	__u16 kind;
+	int n;
+
+	if (!m || !p || !info || !canon || !d)
+		return 0;
+	open = m->want & ~d->covered;
+	kind = m->cat == RP_CAT_FILE ? RP_KEY_FILE_GLOB : RP_KEY_EXEC_GLOB;
+	for (__u32 i = 0; i < RP_GLOB_SHAPES_MAX; i++) {
+		if (i >= m->n_globs)
+			break;
+		sh = rp_lookup(m->gen, RP_KEY_GLOB_SHAPE, m->ruleset, (__u64)m->cat << 8 | i);
+		if (!sh)
+			continue;
+		n = rp_glob_canon(&sh->glob, p, info, m->len, canon);
+		if (n < 0)
+			continue;
+		v = rp_lookup(m->gen, kind, m->ruleset, rp_hash((const struct rp_pathbuf *)canon, n));
+		rp_glob_merge(v, open, &b);
+	}
+	d->actions |= b.lvl.actions;
+	d->covered |= b.lvl.covered;
+	for (int bit = 0; bit < RP_ACC_BITS; bit++)
+		if (b.lvl.covered & (1u << bit))
+			d->id[bit] = b.lvl.id[bit];
 	return 0;
 }
 
@@ -234,6 +377,22 @@ __noinline __u32 rp_parent_classes(const struct rp_match *m, const struct rp_val
 			classes |= v->id[0];
 	}
 	return classes;
+}
+
+/*
+ * Every level in order of specificity: the exact path, the globs, the parent's direct
+ * entries, the enclosing directories. has_paths: the ruleset has exact rules of m->cat.
+ */
+static __always_inline void rp_match_all(const struct rp_match *m, const struct rp_value *rs,
+					 bool has_paths, struct rp_scratch *s,
+					 const struct rp_pathbuf *p, const struct rp_pathinfo *info,
+					 struct rp_decision *d)
+{
+	if (has_paths)
+		rp_match_level(m, m->kind + RP_KIND_PATH, m->full_hash, d);
+	if (m->n_globs && d->covered != m->want)
+		rp_match_globs(m, p, info, &s->canon, d);
+	rp_match_path(m, rs, p, info, d);
 }
 
 /* The accesses no rule decided take the default (defaults: per access, from rs). */

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,12 @@ struct path_slot {
 	bool used;
 };
 
+/* The distinct glob shapes of the ruleset being compiled, per category (file, exec). */
+struct glob_shapes {
+	struct rp_glob_shape shape[2][RP_GLOB_SHAPES_MAX];
+	unsigned n[2];
+};
+
 struct compile_ctx {
 	const struct policy_set *set;
 	const struct rp_hash_key *hkey;
@@ -34,6 +41,7 @@ struct compile_ctx {
 	__u32 *default_exec_id;	/* per policy: rule id of its defaults.exec */
 	__u32 *first_file_id;	/* per policy: rule id of its file[0] */
 	__u32 *first_exec_id;	/* per policy: rule id of its exec[0] */
+	struct glob_shapes globs;	/* of the ruleset being compiled */
 };
 
 /* The distinct parent patterns of one ruleset's exec rules: class c is parents[c - 1]. */
@@ -244,6 +252,76 @@ static int compile_entry_for(struct compile_ctx *cx, __u16 ruleset, __u16 kind, 
 }
 
 /*
+ * The shape of a glob (see include/rampart/abi.h) and its literal characters: each
+ * component a literal, '*', or one '*' between a prefix and a suffix; '**' only last.
+ */
+static int compile_glob_shape(struct compile_ctx *cx, const char *glob, const char *where,
+			      struct rp_glob_shape *sh, __u16 *ret_literals)
+{
+	const char *c = glob + 1, *end, *star;
+	__u16 literals = 0;
+
+	memset(sh, 0, sizeof(*sh));
+	for (const char *q = glob; *q; q++)
+		literals += *q != '*';
+	while (*c) {
+		end = strchrnul(c, '/');
+		star = memchr(c, '*', end - c);
+		if (end - c == 2 && c[0] == '*' && c[1] == '*') {
+			if (*end)
+				return compile_fail(cx, -EOPNOTSUPP, "%s: '**' must be the last "
+						    "component of glob '%s'", where, glob);
+			sh->tree = 1;
+			break;
+		}
+		if (sh->ncomp == RP_GLOB_COMPS_MAX)
+			return compile_fail(cx, -E2BIG, "%s: glob '%s' has more than 16 components "
+					    "before '**'", where, glob);
+		if (star && memchr(star + 1, '*', end - star - 1))
+			return compile_fail(cx, -EOPNOTSUPP, "%s: at most one '*' per component "
+					    "in glob '%s'", where, glob);
+		if (star && (star - c > 255 || end - star - 1 > 255))
+			return compile_fail(cx, -E2BIG, "%s: a glob component of '%s' has more "
+					    "than 255 bytes around its '*'", where, glob);
+		if (star && end - c == 1)
+			sh->kind[sh->ncomp] = RP_GLOB_STAR;
+		else if (star) {
+			sh->kind[sh->ncomp] = RP_GLOB_AFFIX;
+			sh->pre[sh->ncomp] = star - c;
+			sh->suf[sh->ncomp] = end - star - 1;
+		}
+		sh->ncomp++;
+		c = *end ? end + 1 : end;
+	}
+	*ret_literals = literals;
+	return 0;
+}
+
+/* Records a glob's shape for the ruleset being compiled, once per distinct shape. */
+static int compile_glob(struct compile_ctx *cx, enum rp_category cat, const char *glob,
+			const char *where, __u16 *ret_literals)
+{
+	struct glob_shapes *g = &cx->globs;
+	struct rp_glob_shape sh;
+	int ret;
+
+	if (cat == RP_CAT_PARENT)
+		return compile_fail(cx, -EOPNOTSUPP, "%s: a 'parent' cannot be a glob in this "
+				    "version ('%s'); use 'path' or 'dir'", where, glob);
+	ret = compile_glob_shape(cx, glob, where, &sh, ret_literals);
+	if (ret)
+		return ret;
+	for (unsigned i = 0; i < g->n[cat]; i++)
+		if (memcmp(&g->shape[cat][i], &sh, sizeof(sh)) == 0)
+			return 0;
+	if (g->n[cat] == RP_GLOB_SHAPES_MAX)
+		return compile_fail(cx, -E2BIG, "%s: glob '%s' would be a 17th distinct glob "
+				    "shape for the same processes", where, glob);
+	g->shape[cat][g->n[cat]++] = sh;
+	return 0;
+}
+
+/*
  * The entry a pattern of category cat (file, exec or parent) matches through, recording
  * in the ruleset's shape which lookups the programs must make. where names the element.
  */
@@ -261,8 +339,9 @@ static int compile_pattern(struct compile_ctx *cx, struct rp_value *rs, __u16 ru
 		[RP_CAT_EXEC] = RP_SHAPE_EXEC_PATHS,
 		[RP_CAT_PARENT] = RP_SHAPE_PARENT_PATHS,
 	};
+	__u16 kind, literals;
 	unsigned depth;
-	__u16 kind;
+	int ret;
 
 	switch (pat->match) {
 	case POLICY_MATCH_PATH:
@@ -286,9 +365,20 @@ static int compile_pattern(struct compile_ctx *cx, struct rp_value *rs, __u16 ru
 		rs->shape_flags |= RP_SHAPE_FILELESS;
 		return compile_entry_for(cx, ruleset, RP_KEY_KIND(RP_KEY_EXEC_FILELESS, class), NULL,
 					 ret_entry);
+	case POLICY_MATCH_GLOB:
+		if (class)
+			return compile_fail(cx, -EOPNOTSUPP, "%s: a glob exec rule cannot have a "
+					    "'parent' in this version ('%s')", where, pat->text);
+		ret = compile_glob(cx, cat, pat->text, where, &literals);
+		if (!ret)
+			ret = compile_entry_for(cx, ruleset, cat == RP_CAT_FILE ? RP_KEY_FILE_GLOB
+								       : RP_KEY_EXEC_GLOB,
+						pat->text, ret_entry);
+		if (!ret)
+			cx->out->entries[*ret_entry].value.flags = literals;
+		return ret;
 	default:
-		return compile_fail(cx, -EOPNOTSUPP, "%s: 'glob' rules are not enforced by this "
-				    "version%s; use 'path' or 'dir'", where, "");
+		return compile_fail(cx, -EINVAL, "%s: unknown pattern kind%s", where, "");
 	}
 	return compile_entry_for(cx, ruleset, RP_KEY_KIND(kind, class), pat->text, ret_entry);
 }
@@ -376,6 +466,7 @@ static int compile_ruleset(struct compile_ctx *cx, __u16 ruleset, const bool *me
 	struct parent_classes pc = { .n = 0 };
 	int ret = 0;
 
+	memset(&cx->globs, 0, sizeof(cx->globs));
 	for (size_t i = 0; i < cx->set->n && !ret; i++) {
 		const struct policy *p = cx->set->policies[i];
 
@@ -394,7 +485,18 @@ static int compile_ruleset(struct compile_ctx *cx, __u16 ruleset, const bool *me
 		return ret;
 	if (def.value.exec_action != RP_ACT_ALLOW)
 		def.value.shape_flags |= RP_SHAPE_EXEC_RULES;
-	return compile_push_entry(cx, &def, NULL);
+	for (int cat = RP_CAT_FILE; cat <= RP_CAT_EXEC && !ret; cat++) {
+		def.value.glob_shapes[cat] = cx->globs.n[cat];
+		for (unsigned i = 0; i < cx->globs.n[cat] && !ret; i++) {
+			struct compile_entry e = { .key = { .kind = RP_KEY_GLOB_SHAPE,
+							    .ruleset = ruleset,
+							    .hash = (__u64)cat << 8 | i } };
+
+			e.value.glob = cx->globs.shape[cat][i];
+			ret = compile_push_entry(cx, &e, NULL);
+		}
+	}
+	return ret ? ret : compile_push_entry(cx, &def, NULL);
 }
 
 /* The policies binding a cgroup: those selecting it or one of its ancestors. */

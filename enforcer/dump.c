@@ -21,6 +21,9 @@ static const char *dump_kind(__u16 kind)
 	case RP_KEY_PARENT_PATH: return "parent path";
 	case RP_KEY_PARENT_DIR: return "parent dir";
 	case RP_KEY_PARENT_TREE: return "parent dir/**";
+	case RP_KEY_FILE_GLOB: return "file glob";
+	case RP_KEY_EXEC_GLOB: return "exec glob";
+	case RP_KEY_GLOB_SHAPE: return "glob shape";
 	default: return "?";
 	}
 }
@@ -91,6 +94,10 @@ static void dump_ruleset(const struct compiled_set *c, const struct rp_value *rs
 		fprintf(out, " fileless");
 	if (rs->shape_flags & RP_SHAPE_PARENTS)
 		fprintf(out, " parents");
+	if (rs->glob_shapes[RP_CAT_FILE])
+		fprintf(out, " file-glob-shapes=%u", rs->glob_shapes[RP_CAT_FILE]);
+	if (rs->glob_shapes[RP_CAT_EXEC])
+		fprintf(out, " exec-glob-shapes=%u", rs->glob_shapes[RP_CAT_EXEC]);
 	for (int i = 0; i < 3; i++) {
 		char what[32];
 
@@ -108,8 +115,16 @@ static void dump_entry(const struct compiled_set *c, size_t i, FILE *out)
 	const char *text = c->texts && c->texts[i] ? c->texts[i] : "";
 	unsigned kind = e->key.kind & 0xff, class = e->key.kind >> 8;
 
+	if (kind == RP_KEY_GLOB_SHAPE) {
+		fprintf(out, "  glob shape    %s #%u: %u components%s\n",
+			e->key.hash >> 8 ? "exec" : "file", (unsigned)(e->key.hash & 0xff),
+			e->value.glob.ncomp, e->value.glob.tree ? " and /**" : "");
+		return;
+	}
 	fprintf(out, "  %-13s %s", dump_kind(e->key.kind), text);
-	if (kind >= RP_KEY_PARENT_PATH) {
+	if (kind == RP_KEY_FILE_GLOB || kind == RP_KEY_EXEC_GLOB)
+		fprintf(out, " (%u literal characters)", e->value.flags);
+	if (kind >= RP_KEY_PARENT_PATH && kind <= RP_KEY_PARENT_TREE) {
 		fprintf(out, " -> parent classes");
 		for (unsigned b = 1; b <= RP_PARENT_CLASSES_MAX; b++)
 			if (e->value.id[0] & (1u << b))

@@ -46,7 +46,35 @@ enum rp_key_kind {
 	RP_KEY_PARENT_PATH = 10,	/* value.id[0]: bit c set for each parent class c */
 	RP_KEY_PARENT_DIR = 11,
 	RP_KEY_PARENT_TREE = 12,
+	RP_KEY_FILE_GLOB = 13,	/* hash: keyed hash of the glob's text; value.flags: literal chars */
+	RP_KEY_EXEC_GLOB = 14,
+	RP_KEY_GLOB_SHAPE = 15,	/* hash: cat << 8 | index; value.glob: one shape */
 };
+
+/*
+ * Globs are matched by shape. A shape says, per component, whether the glob has a
+ * literal there, a star, or a prefix-star-suffix, and whether it ends in a double star.
+ * The programs rewrite the path into the glob's form for each shape the ruleset has
+ * (literal components kept, the others replaced by a star or prefix-star-suffix) and
+ * look its hash up: one lookup per shape, whatever the number of glob rules.
+ */
+#define RP_GLOB_COMPS_MAX 16	/* components before an optional trailing '**' */
+#define RP_GLOB_SHAPES_MAX 16	/* distinct shapes per ruleset and category */
+enum rp_glob_comp {
+	RP_GLOB_LITERAL = 0,
+	RP_GLOB_STAR = 1,	/* the whole component is '*' */
+	RP_GLOB_AFFIX = 2,	/* prefix*suffix: pre and suf bytes kept */
+};
+
+struct rp_glob_shape {
+	__u8 ncomp;		/* components before the optional trailing '**' */
+	__u8 tree;		/* ends in a double star: matches paths with more components */
+	__u8 pad[2];
+	__u8 kind[RP_GLOB_COMPS_MAX];	/* enum rp_glob_comp */
+	__u8 pre[RP_GLOB_COMPS_MAX];
+	__u8 suf[RP_GLOB_COMPS_MAX];
+};
+_Static_assert(sizeof(struct rp_glob_shape) == 52, "rp_glob_shape layout");
 #define RP_KIND_PATH 0	/* offsets within a triple */
 #define RP_KIND_DIR 1
 #define RP_KIND_TREE 2
@@ -98,17 +126,23 @@ enum rp_shape_flags {
  * depth d, so the programs hash only the prefixes that can match.
  */
 struct rp_value {
-	__u32 id[RP_ACC_BITS];
-	__u16 actions;
-	__u16 flags;
-	__u32 pad;
-	/* RP_KEY_RULESET entries only */
-	__u32 exec_id;
-	__u8 exec_action;
-	__u8 pad2;
-	__u16 shape_flags;	/* enum rp_shape_flags */
-	__u32 dir_depths[3];	/* file, exec, parent: direct-entry rules */
-	__u32 tree_depths[3];	/* file, exec, parent: recursive rules */
+	union {
+		struct {
+			__u32 id[RP_ACC_BITS];
+			__u16 actions;
+			__u16 flags;	/* glob entries: literal characters, for specificity */
+			__u8 glob_shapes[2];	/* rulesets: shapes of file and exec globs */
+			__u8 pad[2];
+			/* RP_KEY_RULESET entries only */
+			__u32 exec_id;
+			__u8 exec_action;
+			__u8 pad2;
+			__u16 shape_flags;	/* enum rp_shape_flags */
+			__u32 dir_depths[3];	/* file, exec, parent: direct-entry rules */
+			__u32 tree_depths[3];	/* file, exec, parent: recursive rules */
+		};
+		struct rp_glob_shape glob;	/* RP_KEY_GLOB_SHAPE entries */
+	};
 };
 _Static_assert(sizeof(struct rp_value) == 64, "rp_value layout");
 enum rp_category {
