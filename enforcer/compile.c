@@ -238,7 +238,7 @@ static int compile_entry_for(struct compile_ctx *cx, __u16 ruleset, __u16 kind, 
 	s = compile_slot(cx, ruleset, kind, e.key.hash);
 	if (s->used && text && strcmp(s->path, text) != 0)
 		return compile_fail(cx, -EAGAIN, "path hash collision between '%s' and '%s': "
-				    "reload to draw a new key", s->path, text);
+				    "restart rampart to draw a new key", s->path, text);
 	if (!s->used) {
 		ret = compile_push_entry(cx, &e, text);
 		if (ret)

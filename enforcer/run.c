@@ -38,6 +38,7 @@ struct run_ctx {
 	struct run_gen history[RUN_HISTORY];	/* generation g in slot g % RUN_HISTORY */
 	__u32 live_gen;
 	__u64 lost_reported;
+	__u64 undecided_reported;
 	unsigned batch;		/* events handled since the loop last looked at signals */
 	char cgroup2_mount[256];
 	const char *const *paths;
@@ -89,12 +90,30 @@ static int run_handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* Decisions the kernel took without an event (no scratch memory, or a set changing four
+ * times during one decision) are counted there and reported here. */
+static void run_report_undecided(struct run_ctx *rc)
+{
+	__u64 n = loader_undecided_events(&rc->loader);
+	char when[48];
+
+	if (n == rc->undecided_reported)
+		return;
+	audit_time(audit_boot_to_real_ns(), when, sizeof(when));
+	printf("{\"time\":\"%s\",\"kind\":\"undecided\",\"count\":%llu,\"count_total\":%llu}\n",
+	       when, (unsigned long long)(n - rc->undecided_reported), (unsigned long long)n);
+	log_warn("%llu decisions taken by the defaults without an event",
+		 (unsigned long long)(n - rc->undecided_reported));
+	rc->undecided_reported = n;
+}
+
 /* Every event the kernel could not queue is reported in the stream, never dropped silently. */
 static void run_report_losses(struct run_ctx *rc)
 {
 	__u64 lost = loader_lost_events(&rc->loader);
 	char when[48];
 
+	run_report_undecided(rc);
 	if (lost == rc->lost_reported)
 		return;
 	audit_time(audit_boot_to_real_ns(), when, sizeof(when));
