@@ -25,51 +25,6 @@ teardown() {
 	return 0
 }
 
-# ev_for PATH: prints the first event line whose path is exactly PATH (waits up to 5 s).
-ev_for() {
-	local needle="\"path\":\"$1\""
-	for _ in $(seq 50); do
-		grep -F -m 1 "$needle" "$RP_EVENTS" && return 0
-		sleep 0.1
-	done
-	echo "no event with path '$1'; events:" >&2
-	cat "$RP_EVENTS" >&2
-	return 1
-}
-
-# ev_parse LINE: sets EV_KIND EV_DECISION EV_MODE EV_POLICY EV_RULE EV_PATH EV_COMM EV_PID,
-# EV_ACCESS (comma-separated) and EV_FILELESS (true/false) from one event line. Events are
-# flat JSON written without spaces; plain bash keeps this fast in the emulated guest (a
-# jq start costs ~0.5 s there). A missing key reads as "null".
-ev_parse() {
-	local line=$1 k re
-	for k in kind decision mode policy rule path comm; do
-		re="\"$k\":\"([^\"]*)\""
-		if [[ $line =~ $re ]]; then
-			printf -v "EV_${k^^}" '%s' "${BASH_REMATCH[1]}"
-		else
-			printf -v "EV_${k^^}" null
-		fi
-	done
-	re='"pid":([0-9]+)'
-	EV_PID=null
-	[[ $line =~ $re ]] && EV_PID=${BASH_REMATCH[1]}
-	re='"access":\[([^]]*)\]'
-	EV_ACCESS=
-	[[ $line =~ $re ]] && EV_ACCESS=${BASH_REMATCH[1]//\"/}
-	re='"fileless":true'
-	EV_FILELESS=false
-	[[ $line =~ $re ]] && EV_FILELESS=true
-	return 0
-}
-
-# rp_check_not NAME CMD...: fails the test, naming the check, when CMD succeeds.
-rp_check_not() {
-	local name=$1
-	shift
-	! "$@" || { echo "check '$name' failed: expected false: $*" >&2; return 1; }
-}
-
 # rp_like NAME STRING PATTERN: STRING matches the shell PATTERN.
 rp_like() {
 	# shellcheck disable=SC2053

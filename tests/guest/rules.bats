@@ -18,68 +18,6 @@ teardown() {
 	rp_teardown
 }
 
-# ev_for PATH [KIND]: prints the first event line whose path is exactly PATH (and whose
-# kind is KIND), waiting up to 5 s for it.
-ev_for() {
-	local needle="\"path\":\"$1\"" kind="\"kind\":\"${2:-}"
-	for _ in $(seq 50); do
-		grep -F "$needle" "$RP_EVENTS" | grep -F -m 1 "$kind" && return 0
-		sleep 0.1
-	done
-	echo "no event with path '$1' ${2:+and kind $2}; events:" >&2
-	cat "$RP_EVENTS" >&2
-	return 1
-}
-
-# ev_parse LINE: sets EV_KIND EV_DECISION EV_MODE EV_POLICY EV_RULE EV_PATH EV_COMM EV_PID,
-# EV_ACCESS (comma-separated) and EV_FILELESS (true/false) from one event line. Events are
-# flat JSON written without spaces; plain bash keeps this fast in the emulated guest (a
-# jq start costs ~0.5 s there). A missing key reads as "null".
-ev_parse() {
-	local line=$1 k re
-	for k in kind decision mode policy rule path comm; do
-		re="\"$k\":\"([^\"]*)\""
-		if [[ $line =~ $re ]]; then
-			printf -v "EV_${k^^}" '%s' "${BASH_REMATCH[1]}"
-		else
-			printf -v "EV_${k^^}" null
-		fi
-	done
-	re='"pid":([0-9]+)'
-	EV_PID=null
-	[[ $line =~ $re ]] && EV_PID=${BASH_REMATCH[1]}
-	re='"access":\[([^]]*)\]'
-	EV_ACCESS=
-	[[ $line =~ $re ]] && EV_ACCESS=${BASH_REMATCH[1]//\"/}
-	re='"fileless":true'
-	EV_FILELESS=false
-	[[ $line =~ $re ]] && EV_FILELESS=true
-	return 0
-}
-
-# ev_is NAME PATH FIELD=VALUE...: the first event about PATH has these fields.
-ev_is() {
-	local name=$1 path=$2 line kv kind=
-	shift 2
-	for kv in "$@"; do
-		[[ $kv == KIND=* ]] && kind=${kv#KIND=}
-	done
-	line=$(ev_for "$path" "$kind") || { echo "check '$name' failed: no event for $path" >&2; return 1; }
-	ev_parse "$line" || return 1
-	for kv in "$@"; do
-		local var=EV_${kv%%=*}
-		[[ ${!var} == "${kv#*=}" ]] ||
-			{ echo "check '$name' failed: ${kv%%=*} is '${!var}', expected '${kv#*=}' in $line" >&2; return 1; }
-	done
-}
-
-# rp_check_not NAME CMD...: fails the test, naming the check, when CMD succeeds.
-rp_check_not() {
-	local name=$1
-	shift
-	! "$@" || { echo "check '$name' failed: expected false: $*" >&2; return 1; }
-}
-
 # policy NAME [CG] BODY: a policy named NAME on CG (default $CG) whose other keys are BODY.
 policy() {
 	local name=$1 cg=$CG
