@@ -8,8 +8,10 @@ const volatile struct rp_hash_key rp_hash_key;
 
 /* Events that did not fit in the ring buffer; the daemon reports every one. */
 __u64 rp_lost_events;
-/* Decisions taken without an event (no scratch memory, or the set changed 4 times). */
-__u64 rp_undecided_events;
+/* Decisions taken by the defaults without an event: no per-task scratch memory (task
+ * storage allocation failed or was busy), or the set changed on every attempt. */
+__u64 rp_undecided_no_memory;
+__u64 rp_undecided_changing;
 
 /* The one live generation. Flipping it is the single write that swaps policy sets. */
 struct {

@@ -27,6 +27,8 @@ __noinline __u64 rp_hash(const struct rp_pathbuf *p, __u32 len)
 	return rp_siphash(p->s, len, &key);
 }
 
+#define RP_NOT_SCANNED (-2)	/* rp_pathinfo.parent_depth before rp_path_scan() */
+
 struct rp_scan_ctx {
 	const struct rp_pathbuf *p;
 	struct rp_pathinfo *info;
@@ -34,24 +36,33 @@ struct rp_scan_ctx {
 	__s32 slashes;
 };
 
-static long rp_scan_byte(__u32 i, void *data)
+/* One word of the path per call: bpf_loop's call costs more than eight byte tests. */
+static long rp_scan_word(__u32 w, void *data)
 {
 	struct rp_scan_ctx *c = data;
+	__u32 base = w * 8;
 
-	if (i >= c->len)
+	if (base >= c->len)
 		return 1;
-	/* the leading '/' is prefix[0], "/" itself */
-	if (i == 0 || c->p->s[i & (RP_PATH_MAX - 1)] != '/')
-		return 0;
-	c->slashes++;
-	if (c->slashes <= RP_RULE_DEPTH_MAX)
-		c->info->prefix[c->slashes & RP_RULE_DEPTH_MAX] = i;
+#pragma unroll
+	for (__u32 b = 0; b < 8; b++) {
+		__u32 i = base + b;
+
+		if (i >= c->len)
+			return 1;
+		/* the leading '/' is prefix[0], "/" itself */
+		if (i == 0 || c->p->s[i & (RP_PATH_MAX - 1)] != '/')
+			continue;
+		c->slashes++;
+		if (c->slashes <= RP_RULE_DEPTH_MAX)
+			c->info->prefix[c->slashes & RP_RULE_DEPTH_MAX] = i;
+	}
 	return 0;
 }
 
 /*
  * Global (verified once): where the directory prefixes of the len-byte path p end. The
- * byte loop runs under bpf_loop(): as a plain loop the verifier walks every slash count.
+ * scan runs under bpf_loop(): as a plain loop the verifier walks every slash count.
  */
 __noinline int rp_path_scan(const struct rp_pathbuf *p, __u32 len, struct rp_pathinfo *info)
 {
@@ -63,7 +74,7 @@ __noinline int rp_path_scan(const struct rp_pathbuf *p, __u32 len, struct rp_pat
 	if (len == 0 || len >= RP_PATH_MAX || p->s[0] != '/')
 		return 0;
 	info->prefix[0] = 1;	/* "/" */
-	bpf_loop(len, rp_scan_byte, &c, 0);
+	bpf_loop((len + 7) / 8, rp_scan_word, &c, 0);
 	info->parent_depth = c.slashes;
 	return 0;
 }
@@ -385,12 +396,18 @@ __noinline __u32 rp_parent_classes(const struct rp_match *m, const struct rp_val
  */
 static __always_inline void rp_match_all(const struct rp_match *m, const struct rp_value *rs,
 					 bool has_paths, struct rp_scratch *s,
-					 const struct rp_pathbuf *p, const struct rp_pathinfo *info,
+					 const struct rp_pathbuf *p, struct rp_pathinfo *info,
 					 struct rp_decision *d)
 {
 	if (has_paths)
 		rp_match_level(m, m->kind + RP_KIND_PATH, m->full_hash, d);
-	if (m->n_globs && d->covered != m->want)
+	if (d->covered == m->want ||
+	    !(m->n_globs || rs->dir_depths[m->cat & 1] || rs->tree_depths[m->cat & 1]))
+		return;
+	/* Only globs and dir rules need the components: scan the path on first need. */
+	if (info->parent_depth == RP_NOT_SCANNED)
+		rp_path_scan(p, m->len, info);
+	if (m->n_globs)
 		rp_match_globs(m, p, info, &s->canon, d);
 	rp_match_path(m, rs, p, info, d);
 }

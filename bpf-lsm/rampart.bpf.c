@@ -37,30 +37,28 @@ static __always_inline int rp_enforce(struct rp_event *ev, const struct rp_subje
 }
 
 /*
- * No event memory, or the set kept changing during the decision: nothing to report
- * with, so count it and fall back to the ruleset's default for the category.
+ * No event memory, or the set kept changing during the decision: the path was not
+ * looked at, so deny whenever the ruleset could deny in this category (a rule or the
+ * default), else allow; count it either way (the daemon reports the counts).
  */
-static __always_inline int rp_undecided(const struct rp_subject *subj, int cat)
+static __always_inline int rp_undecided(const struct rp_subject *subj, int cat, __u64 *counter)
 {
 	struct rp_value *rs = rp_lookup(subj->gen, RP_KEY_RULESET, subj->ruleset, 0);
-	__u8 def;
+	__u16 denies = cat == RP_CAT_EXEC ? RP_SHAPE_EXEC_DENIES : RP_SHAPE_FILE_DENIES;
 
-	__sync_fetch_and_add(&rp_undecided_events, 1);
-	if (!rs)
-		return -EPERM;
-	def = cat == RP_CAT_EXEC ? rs->exec_action : RP_ACTION_OF(rs->actions, 0);
-	return def == RP_ACT_DENY ? -EPERM : 0;
+	__sync_fetch_and_add(counter, 1);
+	return !rs || (rs->shape_flags & denies) ? -EPERM : 0;
 }
 
-/* Resolves, scans and hashes a path once per hook call; the scan only when a level needs it. */
+/* Resolves and hashes a path once per hook call; rp_match_all() scans it if a level needs. */
 static __always_inline int rp_prepare(const struct path *path, struct rp_pathbuf *buf, __u16 *len,
 				      struct rp_pathinfo *info, __u64 *hash)
 {
 	int err = rp_resolve(path, buf, len);
 
+	info->parent_depth = RP_NOT_SCANNED;
 	if (err)
 		return err;
-	rp_path_scan(buf, *len, info);
 	*hash = rp_hash(buf, *len);
 	return 0;
 }
@@ -91,13 +89,14 @@ int BPF_PROG(rp_file_open, struct file *file, int ret)
 		rs = rp_lookup(gen, RP_KEY_RULESET, subj.ruleset, 0);
 		if (!rs || !rp_file_relevant(rs, acc)) {
 			if (rp_active_gen() == gen)
-				return rs ? 0 : rp_undecided(&subj, RP_CAT_FILE);
+				return rs ? 0 : rp_undecided(&subj, RP_CAT_FILE,
+							     &rp_undecided_changing);
 			continue;
 		}
 		if (!s) {
 			s = rp_scratch_get();
 			if (!s)
-				return rp_undecided(&subj, RP_CAT_FILE);
+				return rp_undecided(&subj, RP_CAT_FILE, &rp_undecided_no_memory);
 			err = rp_prepare(&file->f_path, (struct rp_pathbuf *)s->ev.path,
 					 &s->ev.path_len, &s->obj, &hash);
 			s->ev.access = acc;
@@ -111,7 +110,8 @@ int BPF_PROG(rp_file_open, struct file *file, int ret)
 		s->ev.rule_id = rule_id;
 		return rp_enforce(&s->ev, &subj, verdict);
 	}
-	return rp_undecided(&subj, RP_CAT_FILE);	/* the set kept changing under us */
+	/* the set kept changing under us */
+	return rp_undecided(&subj, RP_CAT_FILE, &rp_undecided_changing);
 }
 
 SEC("lsm.s/bprm_check_security")
@@ -140,13 +140,14 @@ int BPF_PROG(rp_bprm_check, struct linux_binprm *bprm, int ret)
 		rs = rp_lookup(gen, RP_KEY_RULESET, subj.ruleset, 0);
 		if (!rs || !(rs->shape_flags & RP_SHAPE_EXEC_RULES)) {
 			if (rp_active_gen() == gen)
-				return rs ? 0 : rp_undecided(&subj, RP_CAT_EXEC);
+				return rs ? 0 : rp_undecided(&subj, RP_CAT_EXEC,
+							     &rp_undecided_changing);
 			continue;
 		}
 		if (!s) {
 			s = rp_scratch_get();
 			if (!s)
-				return rp_undecided(&subj, RP_CAT_EXEC);
+				return rp_undecided(&subj, RP_CAT_EXEC, &rp_undecided_no_memory);
 			err = rp_prepare(&bprm->file->f_path, (struct rp_pathbuf *)s->ev.path,
 					 &s->ev.path_len, &s->obj, &hash);
 			s->ev.access = RP_ACC_EXEC;
@@ -164,5 +165,5 @@ int BPF_PROG(rp_bprm_check, struct linux_binprm *bprm, int ret)
 		s->ev.rule_id = rule_id;
 		return rp_enforce(&s->ev, &subj, verdict);
 	}
-	return rp_undecided(&subj, RP_CAT_EXEC);
+	return rp_undecided(&subj, RP_CAT_EXEC, &rp_undecided_changing);
 }

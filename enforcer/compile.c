@@ -398,6 +398,8 @@ static int compile_file_rule(struct compile_ctx *cx, struct rp_value *rs, __u16 
 		return ret;
 	compile_merge(&cx->out->entries[e].value, r->access, compile_action(p, r->action),
 		      cx->first_file_id[pi] + ri);
+	if (compile_action(p, r->action) == RP_ACT_DENY)
+		rs->shape_flags |= RP_SHAPE_FILE_DENIES;
 	return 0;
 }
 
@@ -447,6 +449,8 @@ static int compile_exec_rule(struct compile_ctx *cx, struct rp_value *rs, __u16 
 	compile_merge(&cx->out->entries[e].value, RP_ACC_EXEC, compile_action(p, r->action),
 		      cx->first_exec_id[pi] + ri);
 	rs->shape_flags |= RP_SHAPE_EXEC_RULES;
+	if (compile_action(p, r->action) == RP_ACT_DENY)
+		rs->shape_flags |= RP_SHAPE_EXEC_DENIES;
 	return 0;
 }
 
@@ -485,6 +489,10 @@ static int compile_ruleset(struct compile_ctx *cx, __u16 ruleset, const bool *me
 		return ret;
 	if (def.value.exec_action != RP_ACT_ALLOW)
 		def.value.shape_flags |= RP_SHAPE_EXEC_RULES;
+	if (def.value.exec_action == RP_ACT_DENY)
+		def.value.shape_flags |= RP_SHAPE_EXEC_DENIES;
+	if (RP_ACTION_OF(def.value.actions, 0) == RP_ACT_DENY)
+		def.value.shape_flags |= RP_SHAPE_FILE_DENIES;
 	for (int cat = RP_CAT_FILE; cat <= RP_CAT_EXEC && !ret; cat++) {
 		def.value.glob_shapes[cat] = cx->globs.n[cat];
 		for (unsigned i = 0; i < cx->globs.n[cat] && !ret; i++) {

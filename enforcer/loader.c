@@ -120,9 +120,10 @@ __u64 loader_lost_events(const struct loader *l)
 	return __atomic_load_n(&l->skel->bss->rp_lost_events, __ATOMIC_RELAXED);
 }
 
-__u64 loader_undecided_events(const struct loader *l)
+__u64 loader_undecided_events(const struct loader *l, bool no_memory)
 {
-	return __atomic_load_n(&l->skel->bss->rp_undecided_events, __ATOMIC_RELAXED);
+	return __atomic_load_n(no_memory ? &l->skel->bss->rp_undecided_no_memory
+					 : &l->skel->bss->rp_undecided_changing, __ATOMIC_RELAXED);
 }
 
 void loader_close(struct loader *l)

@@ -8,6 +8,8 @@
 #ifndef RAMPART_LOADER_H
 #define RAMPART_LOADER_H
 
+#include <stdbool.h>
+
 #include "compile.h"
 
 struct rampart_bpf;
@@ -27,7 +29,9 @@ int loader_attach(struct loader *l);
 int loader_apply(struct loader *l, const struct compiled_set *c, __u32 *ret_gen);
 int loader_events_fd(const struct loader *l);
 __u64 loader_lost_events(const struct loader *l);
-__u64 loader_undecided_events(const struct loader *l);
+/* Decisions taken by the defaults without an event: for want of scratch memory, or
+ * because the policy set changed on every attempt. */
+__u64 loader_undecided_events(const struct loader *l, bool no_memory);
 /* Detaches and unloads everything. Accepts a loader that never loaded. */
 void loader_close(struct loader *l);
 

@@ -38,7 +38,7 @@ struct run_ctx {
 	struct run_gen history[RUN_HISTORY];	/* generation g in slot g % RUN_HISTORY */
 	__u32 live_gen;
 	__u64 lost_reported;
-	__u64 undecided_reported;
+	__u64 undecided_reported[2];	/* by reason: set changing, no memory */
 	unsigned batch;		/* events handled since the loop last looked at signals */
 	char cgroup2_mount[256];
 	const char *const *paths;
@@ -90,21 +90,26 @@ static int run_handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* Decisions the kernel took without an event (no scratch memory, or a set changing four
- * times during one decision) are counted there and reported here. */
+/* Decisions the kernel took by the defaults without an event are counted there, by
+ * reason, and each new count is reported here. */
 static void run_report_undecided(struct run_ctx *rc)
 {
-	__u64 n = loader_undecided_events(&rc->loader);
+	static const char *const reasons[2] = { "policy set changing", "no scratch memory" };
 	char when[48];
 
-	if (n == rc->undecided_reported)
-		return;
-	audit_time(audit_boot_to_real_ns(), when, sizeof(when));
-	printf("{\"time\":\"%s\",\"kind\":\"undecided\",\"count\":%llu,\"count_total\":%llu}\n",
-	       when, (unsigned long long)(n - rc->undecided_reported), (unsigned long long)n);
-	log_warn("%llu decisions taken by the defaults without an event",
-		 (unsigned long long)(n - rc->undecided_reported));
-	rc->undecided_reported = n;
+	for (int r = 0; r < 2; r++) {
+		__u64 n = loader_undecided_events(&rc->loader, r);
+
+		if (n == rc->undecided_reported[r])
+			continue;
+		audit_time(audit_boot_to_real_ns(), when, sizeof(when));
+		printf("{\"time\":\"%s\",\"kind\":\"undecided\",\"reason\":\"%s\","
+		       "\"count\":%llu,\"count_total\":%llu}\n", when, reasons[r],
+		       (unsigned long long)(n - rc->undecided_reported[r]), (unsigned long long)n);
+		log_warn("%llu decisions taken by the defaults without an event: %s",
+			 (unsigned long long)(n - rc->undecided_reported[r]), reasons[r]);
+		rc->undecided_reported[r] = n;
+	}
 }
 
 /* Every event the kernel could not queue is reported in the stream, never dropped silently. */

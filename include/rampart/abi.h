@@ -116,6 +116,8 @@ enum rp_shape_flags {
 	RP_SHAPE_FILELESS = 1 << 3,	/* some fileless exec rule */
 	RP_SHAPE_PARENTS = 1 << 4,	/* some exec rule with a parent condition */
 	RP_SHAPE_PARENT_PATHS = 1 << 5,	/* some exact parent pattern */
+	RP_SHAPE_FILE_DENIES = 1 << 6,	/* some file rule or the file default denies */
+	RP_SHAPE_EXEC_DENIES = 1 << 7,	/* some exec rule or the exec default denies */
 };
 
 /*

@@ -491,7 +491,8 @@ static void check_dir_rule(int *unit_failed, const struct compiled_set *out)
 	ASSERT_EQ(rs->value.tree_depths[RP_CAT_FILE], 0, "no file tree depth");
 	ASSERT_EQ(rs->value.dir_depths[RP_CAT_EXEC] | rs->value.dir_depths[RP_CAT_PARENT], 0,
 		  "no exec or parent dir depth");
-	ASSERT_EQ(rs->value.shape_flags, 0, "no exact file path, no exec rule");
+	ASSERT_EQ(rs->value.shape_flags, RP_SHAPE_FILE_DENIES,
+		  "a file deny, no exact file path, no exec rule");
 }
 
 UNIT_TEST(compile_dir_rule_yields_dir_entry_and_depth_bit)
@@ -519,7 +520,7 @@ static void check_tree_rule(int *unit_failed, const struct compiled_set *out)
 	ASSERT_TRUE(rs != NULL, "ruleset entry");
 	ASSERT_EQ(rs->value.tree_depths[RP_CAT_FILE], 1u << 1, "file tree depth 1 only");
 	ASSERT_EQ(rs->value.dir_depths[RP_CAT_FILE], 0, "no file dir depth");
-	ASSERT_EQ(rs->value.shape_flags, 0, "no exact file path");
+	ASSERT_EQ(rs->value.shape_flags, RP_SHAPE_FILE_DENIES, "a file deny, no exact file path");
 }
 
 UNIT_TEST(compile_tree_rule_yields_tree_entry_and_depth_bit)
@@ -622,39 +623,487 @@ UNIT_TEST(compile_rejects_depth_32_parent_dir_naming_the_exec_rule)
 	ASSERT_TRUE(untouched, "output untouched");
 }
 
-UNIT_TEST(compile_rejects_glob_file_rule_naming_the_rule)
+/* The shape entry of category cat at index i in this ruleset. */
+static const struct compile_entry *find_shape(const struct compiled_set *c, __u16 ruleset,
+					      enum rp_category cat, unsigned i)
+{
+	return find_entry(c, RP_KEY_GLOB_SHAPE, ruleset, (__u64)cat << 8 | i);
+}
+
+/* A policy "web" on /demo, allowing by default, with one file glob rule. */
+static struct policy *glob_policy(const char *glob, __u32 access, enum rp_action action)
+{
+	struct policy *p = new_policy("web", false, RP_ACT_ALLOW);
+
+	add_cgroup(p, "/demo");
+	add_rule_match(p, POLICY_MATCH_GLOB, glob, access, action);
+	return p;
+}
+
+/* Compiles a one-policy set expected to fail with ret and exactly the message want. */
+static void check_rejects(int *unit_failed, struct policy *p, int ret, const char *want)
 {
 	struct policy_set set = {};
 	struct policy_error err;
-	struct policy *p = new_policy("web", false, RP_ACT_ALLOW);
 	bool untouched;
 
-	add_cgroup(p, "/demo");
-	add_rule_match(p, POLICY_MATCH_GLOB, "/etc/*.conf", RP_ACC_READ, RP_ACT_DENY);
 	add_policy(&set, p);
-	ASSERT_EQ(compile_failing(&set, &err, &untouched), -EOPNOTSUPP,
-		  "compile_set fails with -EOPNOTSUPP");
-	ASSERT_STREQ(err.msg, "web.json: policy 'web': .file[0]: 'glob' rules are not enforced by "
-		     "this version; use 'path' or 'dir'", "error text");
+	ASSERT_EQ(compile_failing(&set, &err, &untouched), ret, "compile_set's error");
+	ASSERT_STREQ(err.msg, want, "error text names the element and the glob");
 	ASSERT_TRUE(untouched, "output untouched");
 }
 
-UNIT_TEST(compile_rejects_glob_exec_rule_naming_the_rule)
+static void check_glob_file(int *unit_failed, const struct compiled_set *out)
+{
+	const char *glob = "/home/*/.ssh/**";
+	const struct compile_entry *e, *sh, *rs;
+	char acts[RP_ACC_BITS + 1];
+
+	ASSERT_EQ(out->n_entries, 4, "subject, ruleset, glob entry, shape entry");
+	ASSERT_EQ(count_kind(out, RP_KEY_FILE_GLOB), 1, "one file glob entry");
+	ASSERT_EQ(count_kind(out, RP_KEY_FILE_PATH), 0, "no exact path entry");
+	e = find_text(out, RP_KEY_FILE_GLOB, 0, glob);
+	ASSERT_TRUE(e != NULL, "glob entry keyed by rp_siphash of the glob text");
+	ASSERT_EQ(e->key.hash, rp_siphash(glob, strlen(glob), &test_key), "glob hash");
+	ASSERT_EQ(e->value.flags, 12, "flags: the 12 characters that are not '*'");
+	ASSERT_STREQ(actions_str(&e->value, acts), "DDNNNN", "deny read and write");
+	ASSERT_EQ(e->value.id[0], 2, "read decided by file[0]");
+	ASSERT_EQ(e->value.id[1], 2, "write decided by file[0]");
+
+	ASSERT_EQ(count_kind(out, RP_KEY_GLOB_SHAPE), 1, "one shape entry");
+	sh = find_shape(out, 0, RP_CAT_FILE, 0);
+	ASSERT_TRUE(sh != NULL, "shape entry with hash RP_CAT_FILE << 8 | 0");
+	ASSERT_TRUE(text_of(out, sh) == NULL, "shape entry: no text");
+	ASSERT_EQ(sh->value.glob.ncomp, 3, "three components before '**'");
+	ASSERT_EQ(sh->value.glob.tree, 1, "ends in '**'");
+	ASSERT_EQ(sh->value.glob.kind[0], RP_GLOB_LITERAL, "home: literal");
+	ASSERT_EQ(sh->value.glob.kind[1], RP_GLOB_STAR, "*: star");
+	ASSERT_EQ(sh->value.glob.kind[2], RP_GLOB_LITERAL, ".ssh: literal");
+	for (int i = 0; i < RP_GLOB_COMPS_MAX; i++) {
+		ASSERT_EQ(sh->value.glob.pre[i] | sh->value.glob.suf[i], 0, "no affix lengths");
+		if (i >= 3)
+			ASSERT_EQ(sh->value.glob.kind[i], 0, "unused components zeroed");
+	}
+
+	rs = find_ruleset(out, 0);
+	ASSERT_TRUE(rs != NULL, "ruleset entry");
+	ASSERT_EQ(rs->value.glob_shapes[RP_CAT_FILE], 1, "one file glob shape");
+	ASSERT_EQ(rs->value.glob_shapes[RP_CAT_EXEC], 0, "no exec glob shape");
+	ASSERT_TRUE(!(rs->value.shape_flags & RP_SHAPE_FILE_PATHS), "a glob is not an exact path");
+	ASSERT_TRUE(rs->value.shape_flags & RP_SHAPE_FILE_DENIES, "a glob deny is a file deny");
+}
+
+UNIT_TEST(compile_file_glob_yields_glob_entry_and_its_shape)
 {
 	struct policy_set set = {};
-	struct policy_error err;
+
+	add_policy(&set, glob_policy("/home/*/.ssh/**", RP_ACC_READ | RP_ACC_WRITE,
+				     RP_ACT_DENY));
+	compile_and_check(unit_failed, &set, check_glob_file);
+}
+
+static void check_glob_affixes(int *unit_failed, const struct compiled_set *out)
+{
+	const struct rp_glob_shape *g;
+	const struct compile_entry *e, *rs;
+
+	ASSERT_EQ(count_kind(out, RP_KEY_GLOB_SHAPE), 3, "three shape entries");
+	rs = find_ruleset(out, 0);
+	ASSERT_TRUE(rs != NULL, "ruleset entry");
+	ASSERT_EQ(rs->value.glob_shapes[RP_CAT_FILE], 3, "three file glob shapes");
+
+	e = find_shape(out, 0, RP_CAT_FILE, 0);
+	ASSERT_TRUE(e != NULL, "shape 0: /var/log/*.log");
+	g = &e->value.glob;
+	ASSERT_EQ(g->ncomp, 3, "/var/log/*.log: three components");
+	ASSERT_EQ(g->tree, 0, "/var/log/*.log: no '**'");
+	ASSERT_EQ(g->kind[0], RP_GLOB_LITERAL, "var: literal");
+	ASSERT_EQ(g->kind[1], RP_GLOB_LITERAL, "log: literal");
+	ASSERT_EQ(g->kind[2], RP_GLOB_AFFIX, "*.log: affix");
+	ASSERT_EQ(g->pre[2], 0, "*.log: no prefix");
+	ASSERT_EQ(g->suf[2], 4, "*.log: suffix '.log'");
+
+	e = find_shape(out, 0, RP_CAT_FILE, 1);
+	ASSERT_TRUE(e != NULL, "shape 1: /opt/app-*-bin/x");
+	g = &e->value.glob;
+	ASSERT_EQ(g->ncomp, 3, "/opt/app-*-bin/x: three components");
+	ASSERT_EQ(g->tree, 0, "/opt/app-*-bin/x: no '**'");
+	ASSERT_EQ(g->kind[0], RP_GLOB_LITERAL, "opt: literal");
+	ASSERT_EQ(g->kind[1], RP_GLOB_AFFIX, "app-*-bin: affix");
+	ASSERT_EQ(g->pre[1], 4, "app-*-bin: prefix 'app-'");
+	ASSERT_EQ(g->suf[1], 4, "app-*-bin: suffix '-bin'");
+	ASSERT_EQ(g->kind[2], RP_GLOB_LITERAL, "x: literal");
+	ASSERT_EQ(g->pre[2] | g->suf[2], 0, "x: no affix lengths");
+
+	e = find_shape(out, 0, RP_CAT_FILE, 2);
+	ASSERT_TRUE(e != NULL, "shape 2: /**");
+	ASSERT_EQ(e->value.glob.ncomp, 0, "/**: no component before '**'");
+	ASSERT_EQ(e->value.glob.tree, 1, "/**: ends in '**'");
+
+	e = find_text(out, RP_KEY_FILE_GLOB, 0, "/var/log/*.log");
+	ASSERT_TRUE(e != NULL, "glob entry /var/log/*.log");
+	ASSERT_EQ(e->value.flags, 13, "/var/log/*.log: 13 literal characters");
+	e = find_text(out, RP_KEY_FILE_GLOB, 0, "/opt/app-*-bin/x");
+	ASSERT_TRUE(e != NULL, "glob entry /opt/app-*-bin/x");
+	ASSERT_EQ(e->value.flags, 15, "/opt/app-*-bin/x: 15 literal characters");
+	e = find_text(out, RP_KEY_FILE_GLOB, 0, "/**");
+	ASSERT_TRUE(e != NULL, "glob entry /**");
+	ASSERT_EQ(e->value.flags, 1, "/**: 1 literal character");
+}
+
+UNIT_TEST(compile_glob_affix_components_keep_prefix_and_suffix_lengths)
+{
+	struct policy_set set = {};
+	struct policy *p = glob_policy("/var/log/*.log", RP_ACC_WRITE, RP_ACT_DENY);
+
+	add_rule_match(p, POLICY_MATCH_GLOB, "/opt/app-*-bin/x", RP_ACC_READ, RP_ACT_DENY);
+	add_rule_match(p, POLICY_MATCH_GLOB, "/**", RP_ACC_CREATE, RP_ACT_AUDIT);
+	add_policy(&set, p);
+	compile_and_check(unit_failed, &set, check_glob_affixes);
+}
+
+static void check_shared_shapes(int *unit_failed, const struct compiled_set *out)
+{
+	const struct compile_entry *e, *rs;
+
+	ASSERT_EQ(count_kind(out, RP_KEY_FILE_GLOB), 3, "one glob entry per glob");
+	ASSERT_EQ(count_kind(out, RP_KEY_GLOB_SHAPE), 2, "two distinct shapes");
+	e = find_shape(out, 0, RP_CAT_FILE, 0);
+	ASSERT_TRUE(e != NULL, "shape 0");
+	ASSERT_EQ(e->value.glob.ncomp, 3, "shape 0 first seen in /a/*/x");
+	ASSERT_EQ(e->value.glob.kind[1], RP_GLOB_STAR, "shape 0: star second");
+	ASSERT_EQ(e->value.glob.kind[2], RP_GLOB_LITERAL, "shape 0: literal third");
+	e = find_shape(out, 0, RP_CAT_FILE, 1);
+	ASSERT_TRUE(e != NULL, "shape 1");
+	ASSERT_EQ(e->value.glob.ncomp, 2, "shape 1 first seen in /z/*");
+	ASSERT_EQ(e->value.glob.kind[1], RP_GLOB_STAR, "shape 1: star second");
+	ASSERT_TRUE(find_shape(out, 0, RP_CAT_FILE, 2) == NULL, "/b/*/y adds no shape");
+	rs = find_ruleset(out, 0);
+	ASSERT_TRUE(rs != NULL, "ruleset entry");
+	ASSERT_EQ(rs->value.glob_shapes[RP_CAT_FILE], 2, "two file glob shapes");
+	ASSERT_TRUE(find_text(out, RP_KEY_FILE_GLOB, 0, "/b/*/y") != NULL, "/b/*/y entry");
+}
+
+UNIT_TEST(compile_globs_of_same_shape_share_one_shape_entry)
+{
+	struct policy_set set = {};
+	struct policy *p = glob_policy("/a/*/x", RP_ACC_READ, RP_ACT_DENY);
+
+	add_rule_match(p, POLICY_MATCH_GLOB, "/z/*", RP_ACC_READ, RP_ACT_DENY);
+	add_rule_match(p, POLICY_MATCH_GLOB, "/b/*/y", RP_ACC_READ, RP_ACT_DENY);
+	add_policy(&set, p);
+	compile_and_check(unit_failed, &set, check_shared_shapes);
+}
+
+static void check_exec_glob(int *unit_failed, const struct compiled_set *out)
+{
+	const struct compile_entry *e, *rs;
+	char acts[RP_ACC_BITS + 1];
+
+	e = find_text(out, RP_KEY_EXEC_GLOB, 0, "/b/*/y");
+	ASSERT_TRUE(e != NULL, "exec glob entry keyed by rp_siphash of the glob");
+	ASSERT_STREQ(actions_str(&e->value, acts), "NNNNND", "deny the exec access only");
+	ASSERT_EQ(e->value.id[5], 3, "decided by exec[0]");
+	ASSERT_EQ(e->value.flags, 5, "exec glob: 5 literal characters");
+	ASSERT_STREQ(text_of(out, e), "/b/*/y", "exec glob: its text");
+	ASSERT_TRUE(find_text(out, RP_KEY_FILE_GLOB, 0, "/b/*/y") == NULL, "not a file glob");
+	ASSERT_EQ(count_kind(out, RP_KEY_EXEC_GLOB), 1, "one exec glob entry");
+	ASSERT_EQ(count_kind(out, RP_KEY_FILE_GLOB), 1, "one file glob entry");
+
+	ASSERT_EQ(count_kind(out, RP_KEY_GLOB_SHAPE), 2, "a file shape and an exec shape");
+	e = find_shape(out, 0, RP_CAT_FILE, 0);
+	ASSERT_TRUE(e != NULL, "file shape 0");
+	ASSERT_EQ(e->value.glob.ncomp, 3, "file shape of /a/*/x");
+	e = find_shape(out, 0, RP_CAT_EXEC, 0);
+	ASSERT_TRUE(e != NULL, "exec shape 0 at hash 1 << 8 | 0, though equal to a file shape");
+	ASSERT_EQ(e->key.hash, 1 << 8 | 0, "exec shape hash");
+	ASSERT_EQ(e->value.glob.ncomp, 3, "exec shape of /b/*/y");
+	ASSERT_EQ(e->value.glob.kind[1], RP_GLOB_STAR, "exec shape: star second");
+	rs = find_ruleset(out, 0);
+	ASSERT_TRUE(rs != NULL, "ruleset entry");
+	ASSERT_EQ(rs->value.glob_shapes[RP_CAT_FILE], 1, "one file glob shape");
+	ASSERT_EQ(rs->value.glob_shapes[RP_CAT_EXEC], 1, "one exec glob shape");
+	ASSERT_TRUE(rs->value.shape_flags & RP_SHAPE_EXEC_RULES, "exec lookups needed");
+	ASSERT_TRUE(!(rs->value.shape_flags & RP_SHAPE_EXEC_PATHS), "no exact exec path");
+}
+
+UNIT_TEST(compile_exec_glob_yields_exec_glob_entry_and_separate_shape_count)
+{
+	struct policy_set set = {};
+	struct policy *p = glob_policy("/a/*/x", RP_ACC_READ, RP_ACT_DENY);
+
+	add_exec_rule(p, POLICY_MATCH_GLOB, "/b/*/y", RP_ACT_DENY);
+	add_policy(&set, p);
+	compile_and_check(unit_failed, &set, check_exec_glob);
+}
+
+static void check_shapes_per_ruleset(int *unit_failed, const struct compiled_set *out)
+{
+	const struct compile_entry *demo = find_subject(out, 42), *other = find_subject(out, 300);
+	const struct compile_entry *e;
+	__u16 rs_other;
+
+	ASSERT_EQ(out->n_rulesets, 2, "two rulesets");
+	ASSERT_TRUE(demo != NULL && other != NULL, "both subjects");
+	ASSERT_EQ(demo->value.id[0], 0, "/demo: ruleset 0");
+	rs_other = other->value.id[0];
+	ASSERT_EQ(rs_other, 1, "/other: ruleset 1");
+	e = find_shape(out, 0, RP_CAT_FILE, 0);
+	ASSERT_TRUE(e != NULL, "ruleset 0: shape 0");
+	ASSERT_EQ(e->value.glob.ncomp, 3, "ruleset 0: shape of /a/*/x");
+	ASSERT_TRUE(find_shape(out, 0, RP_CAT_FILE, 1) == NULL, "ruleset 0: one shape");
+	e = find_shape(out, rs_other, RP_CAT_FILE, 0);
+	ASSERT_TRUE(e != NULL, "ruleset 1: its own shape 0");
+	ASSERT_EQ(e->value.glob.ncomp, 1, "ruleset 1: shape of /*.log");
+	ASSERT_EQ(e->value.glob.kind[0], RP_GLOB_AFFIX, "ruleset 1: affix");
+	ASSERT_TRUE(find_shape(out, rs_other, RP_CAT_FILE, 1) == NULL, "ruleset 1: one shape");
+	e = find_ruleset(out, rs_other);
+	ASSERT_TRUE(e != NULL, "ruleset 1 entry");
+	ASSERT_EQ(e->value.glob_shapes[RP_CAT_FILE], 1, "ruleset 1: one file shape");
+	e = find_ruleset(out, 0);
+	ASSERT_TRUE(e != NULL, "ruleset 0 entry");
+	ASSERT_EQ(e->value.glob_shapes[RP_CAT_FILE], 1, "ruleset 0: one file shape");
+}
+
+UNIT_TEST(compile_glob_shapes_are_numbered_per_ruleset)
+{
+	struct policy_set set = {};
+	struct policy *q = new_policy("db", false, RP_ACT_ALLOW);
+
+	add_policy(&set, glob_policy("/a/*/x", RP_ACC_READ, RP_ACT_DENY));
+	add_cgroup(q, "/other");
+	add_rule_match(q, POLICY_MATCH_GLOB, "/*.log", RP_ACC_READ, RP_ACT_DENY);
+	add_policy(&set, q);
+	compile_and_check(unit_failed, &set, check_shapes_per_ruleset);
+}
+
+static void check_glob_merge(int *unit_failed, const struct compiled_set *out)
+{
+	const struct compile_entry *e;
+	char acts[RP_ACC_BITS + 1];
+
+	ASSERT_EQ(count_kind(out, RP_KEY_FILE_GLOB), 1, "one entry for the same glob");
+	ASSERT_EQ(count_kind(out, RP_KEY_GLOB_SHAPE), 1, "one shape");
+	e = find_text(out, RP_KEY_FILE_GLOB, 0, "/etc/*.conf");
+	ASSERT_TRUE(e != NULL, "glob entry");
+	ASSERT_STREQ(actions_str(&e->value, acts), "DLNNNN", "deny read wins, allow write kept");
+	ASSERT_EQ(e->value.id[0], 3, "read decided by the deny, file[1]");
+	ASSERT_EQ(e->value.id[1], 2, "write decided by the allow, file[0]");
+	ASSERT_EQ(e->value.flags, 10, "flags kept: 10 literal characters");
+}
+
+UNIT_TEST(compile_same_glob_twice_merges_to_strictest)
+{
+	struct policy_set set = {};
+	struct policy *p = glob_policy("/etc/*.conf", RP_ACC_READ | RP_ACC_WRITE, RP_ACT_ALLOW);
+
+	add_rule_match(p, POLICY_MATCH_GLOB, "/etc/*.conf", RP_ACC_READ, RP_ACT_DENY);
+	add_policy(&set, p);
+	compile_and_check(unit_failed, &set, check_glob_merge);
+}
+
+static void check_glob_text(int *unit_failed, const struct compiled_set *out)
+{
+	const struct compile_entry *e = find_text(out, RP_KEY_FILE_GLOB, 0, "/srv/*/data/**");
+
+	ASSERT_TRUE(e != NULL, "glob entry");
+	ASSERT_STREQ(text_of(out, e), "/srv/*/data/**", "texts[] holds the glob text");
+	e = find_shape(out, 0, RP_CAT_FILE, 0);
+	ASSERT_TRUE(e != NULL, "shape entry");
+	ASSERT_TRUE(text_of(out, e) == NULL, "shape entry: no text");
+}
+
+UNIT_TEST(compile_texts_hold_glob_text)
+{
+	struct policy_set set = {};
+
+	add_policy(&set, glob_policy("/srv/*/data/**", RP_ACC_READ, RP_ACT_DENY));
+	compile_and_check(unit_failed, &set, check_glob_text);
+}
+
+UNIT_TEST(compile_rejects_double_star_not_last)
+{
+	check_rejects(unit_failed, glob_policy("/a/**/b", RP_ACC_READ, RP_ACT_DENY), -EOPNOTSUPP,
+		      "web.json: policy 'web': .file[0]: '**' must be the last component of "
+		      "glob '/a/**/b'");
+}
+
+UNIT_TEST(compile_rejects_two_stars_in_one_component)
+{
+	check_rejects(unit_failed, glob_policy("/a/*b*", RP_ACC_READ, RP_ACT_DENY), -EOPNOTSUPP,
+		      "web.json: policy 'web': .file[0]: at most one '*' per component in glob "
+		      "'/a/*b*'");
+}
+
+/* "/c0/c1/.../c<n-1>" followed by tail. */
+static void glob_of_comps(char *buf, size_t size, unsigned n, const char *tail)
+{
+	size_t len = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		len += snprintf(buf + len, size - len, "/c%u", i);
+	snprintf(buf + len, size - len, "%s", tail);
+}
+
+static void check_16_comps(int *unit_failed, const struct compiled_set *out)
+{
+	const struct compile_entry *e = find_shape(out, 0, RP_CAT_FILE, 0);
+
+	ASSERT_TRUE(e != NULL, "shape entry");
+	ASSERT_EQ(e->value.glob.ncomp, 16, "16 components");
+	ASSERT_EQ(e->value.glob.tree, 1, "then '**'");
+	ASSERT_EQ(e->value.glob.kind[15], RP_GLOB_STAR, "16th component a star");
+}
+
+UNIT_TEST(compile_accepts_16_components_before_double_star)
+{
+	struct policy_set set = {};
+	char glob[128];
+
+	glob_of_comps(glob, sizeof(glob), 15, "/*/**");
+	add_policy(&set, glob_policy(glob, RP_ACC_READ, RP_ACT_DENY));
+	compile_and_check(unit_failed, &set, check_16_comps);
+}
+
+UNIT_TEST(compile_rejects_17_components_before_double_star)
+{
+	char glob[128], want[POLICY_ERROR_MAX];
+
+	glob_of_comps(glob, sizeof(glob), 16, "/*/**");
+	snprintf(want, sizeof(want), "web.json: policy 'web': .file[0]: glob '%s' has more than "
+		 "16 components before '**'", glob);
+	check_rejects(unit_failed, glob_policy(glob, RP_ACC_READ, RP_ACT_DENY), -E2BIG, want);
+}
+
+/* "/" then n 'a's then "*": a distinct affix shape for each n. */
+static void affix_glob(char *buf, size_t size, unsigned n)
+{
+	memset(buf, 'a', n + 1);
+	buf[0] = '/';
+	snprintf(buf + n + 1, size - n - 1, "*");
+}
+
+static struct policy *policy_with_shapes(unsigned n)
+{
 	struct policy *p = new_policy("web", false, RP_ACT_ALLOW);
-	bool untouched;
+	char glob[32];
+
+	add_cgroup(p, "/demo");
+	for (unsigned i = 1; i <= n; i++) {
+		affix_glob(glob, sizeof(glob), i);
+		add_rule_match(p, POLICY_MATCH_GLOB, glob, RP_ACC_READ, RP_ACT_DENY);
+	}
+	return p;
+}
+
+static void check_16_shapes(int *unit_failed, const struct compiled_set *out)
+{
+	const struct compile_entry *rs = find_ruleset(out, 0), *e;
+
+	ASSERT_TRUE(rs != NULL, "ruleset entry");
+	ASSERT_EQ(rs->value.glob_shapes[RP_CAT_FILE], 16, "16 file shapes");
+	ASSERT_EQ(rs->value.glob_shapes[RP_CAT_EXEC], 1, "and an exec shape, counted apart");
+	ASSERT_EQ(count_kind(out, RP_KEY_FILE_GLOB), 17, "17 file globs");
+	ASSERT_EQ(count_kind(out, RP_KEY_GLOB_SHAPE), 17, "16 file shapes and 1 exec shape");
+	e = find_shape(out, 0, RP_CAT_FILE, 15);
+	ASSERT_TRUE(e != NULL, "file shape 15");
+	ASSERT_EQ(e->value.glob.pre[0], 16, "file shape 15: prefix of 16 bytes");
+}
+
+UNIT_TEST(compile_accepts_16_distinct_shapes_per_category)
+{
+	struct policy_set set = {};
+	struct policy *p = policy_with_shapes(16);
+
+	add_rule_match(p, POLICY_MATCH_GLOB, "/b*", RP_ACC_READ, RP_ACT_DENY);
+	add_exec_rule(p, POLICY_MATCH_GLOB, "/usr/bin/x*", RP_ACT_DENY);
+	add_policy(&set, p);
+	compile_and_check(unit_failed, &set, check_16_shapes);
+}
+
+UNIT_TEST(compile_rejects_17th_distinct_shape)
+{
+	char glob[32], want[POLICY_ERROR_MAX];
+
+	affix_glob(glob, sizeof(glob), 17);
+	snprintf(want, sizeof(want), "web.json: policy 'web': .file[16]: glob '%s' would be a "
+		 "17th distinct glob shape for the same processes", glob);
+	check_rejects(unit_failed, policy_with_shapes(17), -E2BIG, want);
+}
+
+UNIT_TEST(compile_rejects_glob_parent)
+{
+	struct policy *p = new_policy("web", false, RP_ACT_ALLOW);
+
+	add_cgroup(p, "/demo");
+	add_exec_rule(p, POLICY_MATCH_PATH, "/usr/bin/curl", RP_ACT_DENY);
+	set_parent(p, POLICY_MATCH_GLOB, "/usr/bin/*sh");
+	check_rejects(unit_failed, p, -EOPNOTSUPP,
+		      "web.json: policy 'web': .exec[0]: a 'parent' cannot be a glob in this "
+		      "version ('/usr/bin/*sh'); use 'path' or 'dir'");
+}
+
+UNIT_TEST(compile_rejects_glob_exec_rule_with_parent)
+{
+	struct policy *p = new_policy("web", false, RP_ACT_ALLOW);
 
 	add_cgroup(p, "/demo");
 	add_exec_rule(p, POLICY_MATCH_PATH, "/usr/bin/curl", RP_ACT_DENY);
 	add_exec_rule(p, POLICY_MATCH_GLOB, "/usr/bin/*", RP_ACT_DENY);
-	add_policy(&set, p);
-	ASSERT_EQ(compile_failing(&set, &err, &untouched), -EOPNOTSUPP,
-		  "compile_set fails with -EOPNOTSUPP");
-	ASSERT_STREQ(err.msg, "web.json: policy 'web': .exec[1]: 'glob' rules are not enforced by "
-		     "this version; use 'path' or 'dir'", "error text");
-	ASSERT_TRUE(untouched, "output untouched");
+	set_parent(p, POLICY_MATCH_PATH, "/bin/sh");
+	check_rejects(unit_failed, p, -EOPNOTSUPP,
+		      "web.json: policy 'web': .exec[1]: a glob exec rule cannot have a 'parent' "
+		      "in this version ('/usr/bin/*')");
+}
+
+/* "/x/" then pre 'p's, '*', suf 's's. */
+static void long_affix_glob(char *buf, unsigned pre, unsigned suf)
+{
+	strcpy(buf, "/x/");
+	memset(buf + 3, 'p', pre);
+	buf[3 + pre] = '*';
+	memset(buf + 4 + pre, 's', suf);
+	buf[4 + pre + suf] = '\0';
+}
+
+static void check_255_affix(int *unit_failed, const struct compiled_set *out)
+{
+	const struct compile_entry *e = find_shape(out, 0, RP_CAT_FILE, 0);
+
+	ASSERT_TRUE(e != NULL, "shape entry");
+	ASSERT_EQ(e->value.glob.kind[1], RP_GLOB_AFFIX, "affix");
+	ASSERT_EQ(e->value.glob.pre[1], 255, "255 bytes before '*'");
+	ASSERT_EQ(e->value.glob.suf[1], 255, "255 bytes after '*'");
+}
+
+UNIT_TEST(compile_accepts_255_bytes_around_a_star)
+{
+	struct policy_set set = {};
+	char glob[600];
+
+	long_affix_glob(glob, 255, 255);
+	add_policy(&set, glob_policy(glob, RP_ACC_READ, RP_ACT_DENY));
+	compile_and_check(unit_failed, &set, check_255_affix);
+}
+
+UNIT_TEST(compile_rejects_256_bytes_before_a_star)
+{
+	char glob[600], want[POLICY_ERROR_MAX];
+
+	long_affix_glob(glob, 256, 0);
+	snprintf(want, sizeof(want), "web.json: policy 'web': .file[0]: a glob component of '%s' "
+		 "has more than 255 bytes around its '*'", glob);
+	check_rejects(unit_failed, glob_policy(glob, RP_ACC_READ, RP_ACT_DENY), -E2BIG, want);
+}
+
+UNIT_TEST(compile_rejects_256_bytes_after_a_star)
+{
+	char glob[600], want[POLICY_ERROR_MAX];
+
+	long_affix_glob(glob, 0, 256);
+	snprintf(want, sizeof(want), "web.json: policy 'web': .file[0]: a glob component of '%s' "
+		 "has more than 255 bytes around its '*'", glob);
+	check_rejects(unit_failed, glob_policy(glob, RP_ACC_READ, RP_ACT_DENY), -E2BIG, want);
 }
 
 static void check_exact_exec(int *unit_failed, const struct compiled_set *out)
@@ -674,8 +1123,9 @@ static void check_exact_exec(int *unit_failed, const struct compiled_set *out)
 	rs = find_ruleset(out, 0);
 	ASSERT_TRUE(rs != NULL, "ruleset entry");
 	ASSERT_EQ(rs->value.shape_flags,
-		  RP_SHAPE_FILE_PATHS | RP_SHAPE_EXEC_RULES | RP_SHAPE_EXEC_PATHS,
-		  "file paths, exec rules, exec paths");
+		  RP_SHAPE_FILE_PATHS | RP_SHAPE_EXEC_RULES | RP_SHAPE_EXEC_PATHS |
+		  RP_SHAPE_FILE_DENIES | RP_SHAPE_EXEC_DENIES,
+		  "file paths, exec rules, exec paths, file and exec denies");
 	ASSERT_EQ(rs->value.exec_action, RP_ACT_ALLOW, "exec default allow");
 	ASSERT_EQ(rs->value.exec_id, 1, "exec default from defaults.exec");
 	ASSERT_EQ(rs->value.dir_depths[RP_CAT_EXEC] | rs->value.tree_depths[RP_CAT_EXEC], 0,
@@ -715,7 +1165,8 @@ static void check_exec_tree(int *unit_failed, const struct compiled_set *out)
 	ASSERT_EQ(rs->value.dir_depths[RP_CAT_EXEC], 1u << 1, "exec dir depth 1");
 	ASSERT_EQ(rs->value.tree_depths[RP_CAT_FILE] | rs->value.dir_depths[RP_CAT_FILE], 0,
 		  "no file depth");
-	ASSERT_EQ(rs->value.shape_flags, RP_SHAPE_EXEC_RULES, "exec rules, no exact exec path");
+	ASSERT_EQ(rs->value.shape_flags, RP_SHAPE_EXEC_RULES | RP_SHAPE_EXEC_DENIES,
+		  "exec rules and a deny, no exact exec path");
 }
 
 UNIT_TEST(compile_exec_tree_and_dir_rules_yield_exec_entries_and_depth_bits)
@@ -766,7 +1217,8 @@ static void check_exec_default_allow(int *unit_failed, const struct compiled_set
 	ASSERT_EQ(rs->value.exec_action, RP_ACT_ALLOW, "exec default allow");
 	ASSERT_EQ(rs->value.exec_id, 1, "exec_id names defaults.exec");
 	ASSERT_TRUE(!(rs->value.shape_flags & RP_SHAPE_EXEC_RULES), "no exec lookups needed");
-	ASSERT_EQ(rs->value.shape_flags, RP_SHAPE_FILE_PATHS, "only exact file paths");
+	ASSERT_EQ(rs->value.shape_flags, RP_SHAPE_FILE_PATHS | RP_SHAPE_FILE_DENIES,
+		  "only exact file paths and file denies");
 }
 
 UNIT_TEST(compile_exec_default_allow_without_exec_rules_leaves_exec_shape_clear)
@@ -793,8 +1245,8 @@ static void check_fileless(int *unit_failed, const struct compiled_set *out)
 	ASSERT_TRUE(text_of(out, e) == NULL, "no text for a fileless entry");
 	rs = find_ruleset(out, 0);
 	ASSERT_TRUE(rs != NULL, "ruleset entry");
-	ASSERT_EQ(rs->value.shape_flags, RP_SHAPE_EXEC_RULES | RP_SHAPE_FILELESS,
-		  "exec rules and fileless, no exec paths");
+	ASSERT_EQ(rs->value.shape_flags, RP_SHAPE_EXEC_RULES | RP_SHAPE_FILELESS |
+		  RP_SHAPE_EXEC_DENIES, "exec rules, fileless and a deny, no exec paths");
 }
 
 UNIT_TEST(compile_fileless_rule_yields_fileless_entry_with_hash_zero)
@@ -848,7 +1300,8 @@ static void check_parent_classes(int *unit_failed, const struct compiled_set *ou
 	rs = find_ruleset(out, 0);
 	ASSERT_TRUE(rs != NULL, "ruleset entry");
 	ASSERT_EQ(rs->value.shape_flags, RP_SHAPE_EXEC_RULES | RP_SHAPE_EXEC_PATHS |
-		  RP_SHAPE_PARENTS | RP_SHAPE_PARENT_PATHS, "exec and parent shape");
+		  RP_SHAPE_PARENTS | RP_SHAPE_PARENT_PATHS | RP_SHAPE_EXEC_DENIES,
+		  "exec and parent shape");
 	ASSERT_EQ(rs->value.dir_depths[RP_CAT_PARENT], 1u << 3, "parent dir depth 3");
 }
 
@@ -892,7 +1345,7 @@ static void check_parent_depths(int *unit_failed, const struct compiled_set *out
 	ASSERT_EQ(rs->value.dir_depths[RP_CAT_EXEC] | rs->value.tree_depths[RP_CAT_EXEC], 0,
 		  "no exec depth");
 	ASSERT_EQ(rs->value.shape_flags, RP_SHAPE_EXEC_RULES | RP_SHAPE_EXEC_PATHS |
-		  RP_SHAPE_FILELESS | RP_SHAPE_PARENTS, "no exact parent");
+		  RP_SHAPE_FILELESS | RP_SHAPE_PARENTS | RP_SHAPE_EXEC_DENIES, "no exact parent");
 }
 
 UNIT_TEST(compile_parent_dir_and_tree_set_parent_depth_bits)
