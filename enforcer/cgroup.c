@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cgroup.h"
 
@@ -32,4 +36,121 @@ int cgroup_id_of(const char *mount, const char *path, __u64 *ret_id)
 	}
 	*ret_id = st.st_ino;
 	return 0;
+}
+
+bool cgroup_is_pattern(const char *pattern)
+{
+	return strchr(pattern, '*') != NULL;
+}
+
+/* Does the component s[0..slen) match pat[0..plen), where '*' matches any run? */
+static bool cgroup_component_match(const char *pat, size_t plen, const char *s, size_t slen)
+{
+	size_t p = 0, i = 0, star_p = SIZE_MAX, star_i = 0;
+
+	while (i < slen) {
+		if (p < plen && pat[p] == '*') {
+			star_p = p++;
+			star_i = i;
+		} else if (p < plen && pat[p] == s[i]) {
+			p++;
+			i++;
+		} else if (star_p != SIZE_MAX) {
+			p = star_p + 1;
+			i = ++star_i;
+		} else {
+			return false;
+		}
+	}
+	while (p < plen && pat[p] == '*')
+		p++;
+	return p == plen;
+}
+
+bool cgroup_pattern_covers(const char *pattern, const char *path)
+{
+	const char *p = pattern, *s = path;
+
+	/* Walk both a component at a time; the pattern must run out first (or together). */
+	for (;;) {
+		size_t plen, slen;
+
+		while (*p == '/')
+			p++;
+		while (*s == '/')
+			s++;
+		if (!*p)
+			return true;
+		if (!*s)
+			return false;
+		plen = strcspn(p, "/");
+		slen = strcspn(s, "/");
+		if (!cgroup_component_match(p, plen, s, slen))
+			return false;
+		p += plen;
+		s += slen;
+	}
+}
+
+struct cgroup_walk {
+	char path[4096];
+	cgroup_expand_fn fn;
+	void *ctx;
+};
+
+static int cgroup_walk(struct cgroup_walk *w, int dfd, const char *rest, size_t plen)
+{
+	struct dirent **names = NULL;
+	size_t clen;
+	int n, ret = 0;
+
+	while (*rest == '/')
+		rest++;
+	if (!*rest)
+		return w->fn(w->ctx, plen ? w->path : "/");
+	clen = strcspn(rest, "/");
+	n = scandirat(dfd, ".", &names, NULL, alphasort);
+	if (n < 0)
+		return errno == ENOENT ? 0 : -errno;
+	for (int i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+		size_t nlen = strlen(name);
+		int sub;
+
+		if (ret || names[i]->d_type != DT_DIR || strcmp(name, ".") == 0 ||
+		    strcmp(name, "..") == 0 || !cgroup_component_match(rest, clen, name, nlen))
+			continue;
+		if (plen + 1 + nlen >= sizeof(w->path)) {
+			ret = -ENAMETOOLONG;
+			continue;
+		}
+		sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (sub < 0) {
+			if (errno != ENOENT)
+				ret = -errno;
+			continue;
+		}
+		w->path[plen] = '/';
+		memcpy(w->path + plen + 1, name, nlen + 1);
+		ret = cgroup_walk(w, sub, rest + clen, plen + 1 + nlen);
+		w->path[plen] = '\0';
+		close(sub);
+	}
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return ret;
+}
+
+int cgroup_expand(const char *mount, const char *pattern, cgroup_expand_fn fn, void *ctx)
+{
+	struct cgroup_walk w = { .fn = fn, .ctx = ctx };
+	int dfd, ret;
+
+	dfd = open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	ret = cgroup_walk(&w, dfd, pattern, 0);
+	close(dfd);
+	return ret;
 }

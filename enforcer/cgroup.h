@@ -1,8 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* cgroup v2 identities: the 64-bit id the kernel reports for a cgroup directory. */
+/*
+ * cgroup v2 identities and selector patterns.
+ *
+ * A selector names a cgroup by its absolute path below the cgroup2 mount ("/" is the
+ * root). A component may hold '*', which matches any run of characters within that one
+ * component: "/kubepods.slice/pod-*" names every child of kubepods.slice whose name
+ * starts with "pod-". A selector binds the cgroups it names and all their descendants.
+ */
 #ifndef RAMPART_CGROUP_H
 #define RAMPART_CGROUP_H
 
+#include <stdbool.h>
 #include <linux/types.h>
 
 /*
@@ -11,5 +19,20 @@
  * -ENOTDIR, or another -errno.
  */
 int cgroup_id_of(const char *mount, const char *path, __u64 *ret_id);
+
+/* Does the selector pattern name path or one of path's ancestors? Both normalized. */
+bool cgroup_pattern_covers(const char *pattern, const char *path);
+
+/* Does the selector hold a wildcard? Selectors without one name exactly one cgroup. */
+bool cgroup_is_pattern(const char *pattern);
+
+typedef int (*cgroup_expand_fn)(void *ctx, const char *path);
+
+/*
+ * Calls fn with the path of each existing cgroup below mount that the pattern names,
+ * in sorted order. Cgroups that vanish during the walk are skipped. 0 when done (also
+ * when nothing matched), fn's first nonzero return, or a negative errno.
+ */
+int cgroup_expand(const char *mount, const char *pattern, cgroup_expand_fn fn, void *ctx);
 
 #endif /* RAMPART_CGROUP_H */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgroup.h"
 #include "compile.h"
 
 #define COMPILE_RULESETS_MAX 65535
@@ -144,16 +145,6 @@ static int compile_rule_table(struct compile_ctx *cx)
 		}
 	}
 	return ret;
-}
-
-/* Does the cgroup 'outer' contain 'inner' (or equal it)? Both are normalized. */
-static bool cgroup_contains(const char *outer, const char *inner)
-{
-	size_t n = strlen(outer);
-
-	if (strcmp(outer, "/") == 0)
-		return true;
-	return strncmp(outer, inner, n) == 0 && (inner[n] == '\0' || inner[n] == '/');
 }
 
 static enum rp_action compile_action(const struct policy *p, enum rp_action a)
@@ -507,13 +498,13 @@ static int compile_ruleset(struct compile_ctx *cx, __u16 ruleset, const bool *me
 	return ret ? ret : compile_push_entry(cx, &def, NULL);
 }
 
-/* The policies binding a cgroup: those selecting it or one of its ancestors. */
+/* The policies binding a cgroup: those with a selector naming it or one of its ancestors. */
 static void compile_members(const struct policy_set *set, const char *cg, bool *members)
 {
 	for (size_t i = 0; i < set->n; i++) {
 		members[i] = false;
 		for (size_t j = 0; j < set->policies[i]->n_cgroups; j++)
-			if (cgroup_contains(set->policies[i]->cgroups[j], cg))
+			if (cgroup_pattern_covers(set->policies[i]->cgroups[j], cg))
 				members[i] = true;
 	}
 }
@@ -546,59 +537,126 @@ static int compile_find_ruleset(struct compile_ctx *cx, bool **rulesets, const b
 	return 0;
 }
 
-/* Was this cgroup already selected by an earlier policy or selector entry? */
-static bool compile_seen_cgroup(const struct policy_set *set, size_t pi, size_t ci)
-{
-	const char *cg = set->policies[pi]->cgroups[ci];
+/* The cgroups that become subjects: each selector path, and what each pattern expands to. */
+struct subject_list {
+	struct subject_cgroup {
+		char *path;
+		size_t pi, ci;		/* the first selector that named it */
+		bool from_pattern;
+	} *v;
+	size_t n, cap;
+	size_t pi, ci;			/* the selector being expanded */
+};
 
-	for (size_t i = 0; i <= pi; i++)
-		for (size_t j = 0; j < (i == pi ? ci : set->policies[i]->n_cgroups); j++)
-			if (strcmp(set->policies[i]->cgroups[j], cg) == 0)
-				return true;
-	return false;
+static int subject_list_add(void *ctx, const char *path)
+{
+	struct subject_list *l = ctx;
+	struct subject_cgroup *q;
+
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].path, path) == 0)
+			return 0;
+	if (l->n == RP_SET_ENTRIES_MAX)
+		return -E2BIG;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 16;
+		q = realloc(l->v, l->cap * sizeof(*q));
+		if (!q)
+			return -ENOMEM;
+		l->v = q;
+	}
+	l->v[l->n] = (struct subject_cgroup){ .path = strdup(path), .pi = l->pi, .ci = l->ci };
+	if (!l->v[l->n].path)
+		return -ENOMEM;
+	l->n++;
+	return 0;
 }
 
-static int compile_subject(struct compile_ctx *cx, compile_cgroup_fn resolve, void *rctx,
-			   size_t pi, size_t ci, bool **rulesets, bool *members)
+static void subject_list_free(struct subject_list *l)
 {
-	const struct policy *p = cx->set->policies[pi];
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].path);
+	free(l->v);
+}
+
+static int compile_subject_error(struct compile_ctx *cx, const struct subject_cgroup *sc,
+				 const char *what, int ret)
+{
+	const struct policy *p = cx->set->policies[sc->pi];
+
+	snprintf(cx->err->msg, sizeof(cx->err->msg),
+		 "%s: .selector.cgroups[%zu]: %s '%s' of policy '%s': %s", p->source, sc->ci,
+		 what, p->cgroups[sc->ci], p->name, strerror(-ret));
+	return ret;
+}
+
+static int compile_list_subjects(struct compile_ctx *cx, const struct compile_cgroups *cg,
+				 struct subject_list *l)
+{
+	const struct policy_set *set = cx->set;
+	int ret = 0;
+
+	for (size_t i = 0; i < set->n && !ret; i++)
+		for (size_t j = 0; j < set->policies[i]->n_cgroups && !ret; j++) {
+			const char *sel = set->policies[i]->cgroups[j];
+			size_t before = l->n;
+
+			l->pi = i;
+			l->ci = j;
+			if (!cgroup_is_pattern(sel)) {
+				ret = subject_list_add(l, sel);
+				continue;
+			}
+			ret = cg->expand(cg->ctx, sel, subject_list_add, l);
+			for (size_t k = before; k < l->n; k++)
+				l->v[k].from_pattern = true;
+			if (ret && ret != -E2BIG && ret != -ENOMEM)
+				ret = compile_subject_error(cx, &(struct subject_cgroup){ .pi = i,
+							    .ci = j }, "cgroup pattern", ret);
+		}
+	return ret;
+}
+
+static int compile_subject(struct compile_ctx *cx, const struct compile_cgroups *cg,
+			   const struct subject_cgroup *sc, bool **rulesets, bool *members)
+{
 	struct compile_entry e = { .key = { .kind = RP_KEY_SUBJECT } };
 	__u16 rs;
 	int ret;
 
-	ret = resolve(rctx, p->cgroups[ci], &e.key.hash);
-	if (ret) {
-		snprintf(cx->err->msg, sizeof(cx->err->msg),
-			 "%s: .selector.cgroups[%zu]: cgroup '%s' of policy '%s': %s", p->source, ci,
-			 p->cgroups[ci], p->name, strerror(-ret));
-		return ret;
-	}
-	compile_members(cx->set, p->cgroups[ci], members);
+	ret = cg->resolve(cg->ctx, sc->path, &e.key.hash);
+	/* A cgroup a pattern found may be gone by now: it has nothing left to enforce on. */
+	if (ret == -ENOENT && sc->from_pattern)
+		return 0;
+	if (ret)
+		return compile_subject_error(cx, sc, "cgroup", ret);
+	compile_members(cx->set, sc->path, members);
 	ret = compile_find_ruleset(cx, rulesets, members, &rs);
 	if (ret)
 		return ret;
 	e.value.id[0] = rs;
 	cx->out->n_subjects++;
-	return compile_push_entry(cx, &e, p->cgroups[ci]);
+	return compile_push_entry(cx, &e, sc->path);
 }
 
-static int compile_subjects(struct compile_ctx *cx, compile_cgroup_fn resolve, void *rctx)
+static int compile_subjects(struct compile_ctx *cx, const struct compile_cgroups *cg)
 {
-	const struct policy_set *set = cx->set;
-	bool *members = calloc(set->n, 1), *rulesets = NULL;
+	struct subject_list l = {};
+	bool *members = calloc(cx->set->n, 1), *rulesets = NULL;
 	int ret = members ? 0 : -ENOMEM;
 
-	for (size_t i = 0; i < set->n && !ret; i++)
-		for (size_t j = 0; j < set->policies[i]->n_cgroups && !ret; j++)
-			if (!compile_seen_cgroup(set, i, j))
-				ret = compile_subject(cx, resolve, rctx, i, j, &rulesets, members);
+	if (!ret)
+		ret = compile_list_subjects(cx, cg, &l);
+	for (size_t i = 0; i < l.n && !ret; i++)
+		ret = compile_subject(cx, cg, &l.v[i], &rulesets, members);
+	subject_list_free(&l);
 	free(rulesets);
 	free(members);
 	return ret;
 }
 
 int compile_set(const struct policy_set *set, const struct rp_hash_key *hkey,
-		compile_cgroup_fn resolve, void *ctx, struct compiled_set *ret_set,
+		const struct compile_cgroups *cgroups, struct compiled_set *ret_set,
 		struct policy_error *err)
 {
 	struct compiled_set out = {};
@@ -610,7 +668,7 @@ int compile_set(const struct policy_set *set, const struct rp_hash_key *hkey,
 	if (!ret)
 		ret = compile_rule_table(&cx);
 	if (!ret)
-		ret = compile_subjects(&cx, resolve, ctx);
+		ret = compile_subjects(&cx, cgroups);
 	if (ret == -E2BIG && !err->msg[0])
 		snprintf(err->msg, sizeof(err->msg), "policy set too large: more than %d map "
 			 "entries or %d distinct rulesets", RP_SET_ENTRIES_MAX, COMPILE_RULESETS_MAX);

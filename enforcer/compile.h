@@ -2,12 +2,12 @@
 /*
  * Compiles a validated policy set into the entries of one generation of the decision map
  * (include/rampart/abi.h) and the rule table that names, for each rule id an event
- * carries, the policy and rule that decided. Pure: cgroups are resolved through a
- * callback and paths hashed with the key the BPF programs were loaded with.
+ * carries, the policy and rule that decided. Pure: cgroups are resolved through
+ * callbacks and paths hashed with the key the BPF programs were loaded with.
  *
- * Combination: a cgroup selected by several policies, or under cgroups selected by
- * several, is bound to one ruleset holding all their rules. Per access the strictest
- * action wins among rules for the same path (deny > audit > allow), and the strictest
+ * Combination: a cgroup selected by several policies (by path or pattern), or under
+ * cgroups selected by several, is bound to one ruleset holding all their rules. Per
+ * access the strictest action wins among rules for the same path (deny > audit > allow), and the strictest
  * default; a policy in audit mode contributes audit where it says deny.
  */
 #ifndef RAMPART_COMPILE_H
@@ -39,11 +39,22 @@ struct compiled_set {
 	size_t n_subjects;
 };
 
-/* Resolves an absolute cgroup v2 path to its id: 0 or a negative errno. */
-typedef int (*compile_cgroup_fn)(void *ctx, const char *path, __u64 *ret_id);
+/*
+ * How the compiler sees the cgroup tree; tests and `rampart check` fake it. Selectors
+ * without '*' are resolved (a missing cgroup is an error); patterns are expanded to the
+ * cgroups that exist now (none is not an error) and each is resolved in turn.
+ */
+struct compile_cgroups {
+	/* An absolute cgroup v2 path to its id: 0 or a negative errno. */
+	int (*resolve)(void *ctx, const char *path, __u64 *ret_id);
+	/* Calls fn for each existing cgroup the pattern names, as cgroup_expand() does. */
+	int (*expand)(void *ctx, const char *pattern, int (*fn)(void *fctx, const char *path),
+		      void *fctx);
+	void *ctx;
+};
 
 int compile_set(const struct policy_set *set, const struct rp_hash_key *hkey,
-		compile_cgroup_fn resolve, void *ctx, struct compiled_set *ret_set,
+		const struct compile_cgroups *cgroups, struct compiled_set *ret_set,
 		struct policy_error *err);
 void compiled_set_free(struct compiled_set *c);
 /* The rule an event names, or NULL for an id outside the table. */

@@ -147,7 +147,9 @@ void dump_compiled(const struct compiled_set *c, FILE *out)
 		fprintf(out, "ruleset %zu\n", rs);
 		for (size_t i = 0; i < c->n_entries; i++)
 			if (c->entries[i].key.kind == RP_KEY_SUBJECT && c->entries[i].value.id[0] == rs)
-				fprintf(out, "  cgroup        %s\n", c->texts[i] ? c->texts[i] : "?");
+				fprintf(out, "  cgroup        %s%s\n", c->texts[i] ? c->texts[i] : "?",
+					c->texts[i] && strchr(c->texts[i], '*') ?
+					" (a pattern: each cgroup it names when loaded)" : "");
 		for (size_t i = 0; i < c->n_entries; i++)
 			if (c->entries[i].key.kind == RP_KEY_RULESET && c->entries[i].key.ruleset == rs)
 				dump_ruleset(c, &c->entries[i].value, out);

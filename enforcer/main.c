@@ -74,12 +74,21 @@ static int cmd_run(int argc, char **argv)
 	return run_daemon(paths, n);
 }
 
-/* Resolves every cgroup to a distinct made-up id: `check` needs no live cgroups. */
+/*
+ * `check` and `compile` need no live cgroups: every cgroup gets a distinct made-up id,
+ * and a pattern stands for itself, so the dump shows the ruleset it would bind.
+ */
 static int check_resolve_cgroup(void *ctx, const char *path, __u64 *ret_id)
 {
 	(void)path;
 	*ret_id = ++*(__u64 *)ctx;
 	return 0;
+}
+
+static int check_expand_cgroups(void *ctx, const char *pattern, cgroup_expand_fn fn, void *fctx)
+{
+	(void)ctx;
+	return fn(fctx, pattern);
 }
 
 /* check and compile: validate and compile offline; compile --dump prints the result. */
@@ -96,7 +105,10 @@ static int cmd_check(int argc, char **argv, bool dump)
 		return log_error_errno(2, "check: no policy given: rampart check FILE|DIR...");
 	ret = policy_set_load((const char *const *)argv + 1, argc - 1, &set, &err);
 	if (!ret)
-		ret = compile_set(&set, &key, check_resolve_cgroup, &next_id, &c, &err);
+		ret = compile_set(&set, &key,
+				  &(struct compile_cgroups){ .resolve = check_resolve_cgroup,
+							     .expand = check_expand_cgroups,
+							     .ctx = &next_id }, &c, &err);
 	if (ret) {
 		fprintf(stderr, "%s\n", err.msg);
 		policy_set_free(&set);

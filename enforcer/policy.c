@@ -271,21 +271,24 @@ static int check_wildcards(const struct pctx *c, const char *at, const char *s, 
 	struct quoted q;
 	size_t i;
 
-	if (kind != PATH_GLOB) {
+	if (kind == PATH_EXACT || kind == PATH_DIR) {
 		if (!memchr(s, '*', len))
 			return 0;
-		if (kind == PATH_CGROUP)
-			return fail(c, at, "'*' is not allowed in %s (cgroups are matched exactly)",
-				    quote_n(&q, s, len));
 		return fail(c, at, "'*' is not allowed in %s (use 'glob' for wildcards)",
 			    quote_n(&q, s, len));
 	}
+	if (kind == PATH_CGROUP && has_double_star(s, len))
+		return fail(c, at, "'**' is not allowed in cgroup %s: '*' matches within one "
+			    "component, and a selected cgroup includes its descendants",
+			    quote_n(&q, s, len));
 	/* Reserved so that character classes and alternatives can be added later without
 	 * changing what existing policies mean. */
 	i = strcspn(s, "?[{");
 	if (i < len)
-		return fail(c, at, "reserved character '%c' in glob %s (only '*' and '**' are "
-			    "supported)", s[i], quote_n(&q, s, len));
+		return fail(c, at, "reserved character '%c' in %s %s (only '*'%s %s supported)",
+			    s[i], kind == PATH_CGROUP ? "cgroup" : "glob", quote_n(&q, s, len),
+			    kind == PATH_CGROUP ? "" : " and '**'",
+			    kind == PATH_CGROUP ? "is" : "are");
 	return 0;
 }
 

@@ -62,6 +62,13 @@ static int run_resolve_cgroup(void *ctx, const char *path, __u64 *ret_id)
 	return cgroup_id_of(rc->cgroup2_mount, path, ret_id);
 }
 
+static int run_expand_cgroups(void *ctx, const char *pattern, cgroup_expand_fn fn, void *fctx)
+{
+	const struct run_ctx *rc = ctx;
+
+	return cgroup_expand(rc->cgroup2_mount, pattern, fn, fctx);
+}
+
 static const struct compile_rule *run_rule(const struct run_ctx *rc, __u32 gen, __u32 id)
 {
 	const struct run_gen *g = &rc->history[gen % RUN_HISTORY];
@@ -155,7 +162,10 @@ static int run_apply(struct run_ctx *rc, const char *what, bool attach)
 
 	ret = policy_set_load(rc->paths, rc->n_paths, &set, &err);
 	if (!ret)
-		ret = compile_set(&set, &rc->loader.hkey, run_resolve_cgroup, rc, &c, &err);
+		ret = compile_set(&set, &rc->loader.hkey,
+				  &(struct compile_cgroups){ .resolve = run_resolve_cgroup,
+							     .expand = run_expand_cgroups,
+							     .ctx = rc }, &c, &err);
 	if (ret) {
 		policy_set_free(&set);
 		return log_error_errno(ret, "%s failed: %s", what, err.msg);

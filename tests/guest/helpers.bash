@@ -81,9 +81,19 @@ rp_teardown() {
 	fi
 	RP_PID=
 	for cg in "$RP_CG_ROOT"/rp-t*; do
-		[[ -d $cg ]] && rmdir "$cg"/* "$cg" 2>/dev/null
+		[[ -d $cg ]] && find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null
 	done
 	return 0
+}
+
+# Waits until rampart logged that generation $1 is live.
+rp_wait_generation() {
+	for _ in $(seq 2000); do
+		[[ $(tail -n 1 "$RP_ERR") == *"(generation $1:"* ]] && return 0
+		sleep 0.005
+	done
+	echo "generation $1 never became live; last log line: $(tail -n 1 "$RP_ERR")" >&2
+	return 1
 }
 
 # ev_for PATH [KIND]: prints the first event line whose path is exactly PATH (and whose

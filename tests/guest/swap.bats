@@ -36,16 +36,6 @@ JSON
 	mv "$2.tmp" "$2"
 }
 
-# Waits until rampart logged that generation $1 is live.
-wait_generation() {
-	for _ in $(seq 2000); do
-		[[ $(tail -n 1 "$RP_ERR") == *"(generation $1:"* ]] && return 0
-		sleep 0.005
-	done
-	echo "generation $1 never became live; last log line: $(tail -n 1 "$RP_ERR")" >&2
-	return 1
-}
-
 @test "reload: SIGHUP makes the rewritten policy live" {
 	write_set A "$LIVE"
 	rp_start --policy "$LIVE"
@@ -53,7 +43,7 @@ wait_generation() {
 	rp_check "set A denies q" [ "$output" = EPERM ]
 	write_set B "$LIVE"
 	kill -HUP "$RP_PID"
-	wait_generation 2
+	rp_wait_generation 2
 	run rp_in_cgroup "$CG" rp-open "$Q"
 	rp_check "set B allows q" [ "$output" = ok ]
 	run rp_in_cgroup "$CG" rp-open "$P"

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgroup.h"
 #include "compile.h"
 #include "policy.h"
 #include "unit.h"
@@ -24,7 +25,15 @@ static const struct cgroup_id cgroup_table[] = {
 	{ "/a", 100 },
 	{ "/a/b", 200 },
 	{ "/other", 300 },
+	{ "/pods", 400 },
+	{ "/pods/p1", 401 },
+	{ "/pods/p2", 402 },
+	{ "/pods/q3", 403 },
+	{ "/pods/p1/c", 404 },
+	{ "/gone", 0 },		/* listed by expand, but resolves to -ENOENT */
 };
+
+#define N_CGROUPS (sizeof(cgroup_table) / sizeof(cgroup_table[0]))
 
 static int resolve_calls;
 
@@ -33,13 +42,47 @@ static int fake_resolve(void *ctx, const char *path, __u64 *ret_id)
 	const struct cgroup_id *t = ctx;
 
 	resolve_calls++;
-	for (size_t i = 0; i < sizeof(cgroup_table) / sizeof(cgroup_table[0]); i++)
-		if (strcmp(t[i].path, path) == 0) {
+	for (size_t i = 0; i < N_CGROUPS; i++)
+		if (strcmp(t[i].path, path) == 0 && t[i].id) {
 			*ret_id = t[i].id;
 			return 0;
 		}
 	return -ENOENT;
 }
+
+static size_t n_components(const char *path)
+{
+	size_t n = 0;
+
+	for (; *path; path++)
+		n += *path == '/' && path[1] && path[1] != '/';
+	return n;
+}
+
+static int expand_error;	/* when set, expand fails with it */
+
+/* The table's cgroups the pattern names itself (not their descendants), in table order. */
+static int fake_expand(void *ctx, const char *pattern, int (*fn)(void *fctx, const char *path),
+		       void *fctx)
+{
+	const struct cgroup_id *t = ctx;
+	int ret;
+
+	if (expand_error)
+		return expand_error;
+	for (size_t i = 0; i < N_CGROUPS; i++)
+		if (n_components(t[i].path) == n_components(pattern) &&
+		    cgroup_pattern_covers(pattern, t[i].path)) {
+			ret = fn(fctx, t[i].path);
+			if (ret)
+				return ret;
+		}
+	return 0;
+}
+
+static const struct compile_cgroups fake_cgroups = {
+	.resolve = fake_resolve, .expand = fake_expand, .ctx = (void *)cgroup_table,
+};
 
 static struct policy *new_policy(const char *name, bool audit_mode, enum rp_action def)
 {
@@ -113,7 +156,7 @@ static int compile(const struct policy_set *set, struct compiled_set *out,
 {
 	memset(out, 0, sizeof(*out));
 	strcpy(err->msg, "stale");
-	return compile_set(set, &test_key, fake_resolve, (void *)cgroup_table, out, err);
+	return compile_set(set, &test_key, &fake_cgroups, out, err);
 }
 
 static size_t count_kind(const struct compiled_set *c, __u16 kind)
@@ -460,6 +503,87 @@ UNIT_TEST(compile_unknown_cgroup_fails_with_enoent)
 		  "compile_set fails with -ENOENT");
 	ASSERT_STREQ(err.msg, "web.json: .selector.cgroups[0]: cgroup '/nope' of policy 'web': "
 		     "No such file or directory", "error text");
+	ASSERT_TRUE(untouched, "output untouched");
+}
+
+static void check_pattern_subjects(int *unit_failed, const struct compiled_set *out)
+{
+	const struct compile_entry *p1 = find_subject(out, 401), *p2 = find_subject(out, 402);
+	const struct compile_entry *e;
+	char acts[RP_ACC_BITS + 1];
+
+	ASSERT_EQ(out->n_subjects, 2, "the pattern's two cgroups; q3, /pods and p1/c are not "
+		  "subjects, /gone is skipped");
+	ASSERT_TRUE(find_subject(out, 403) == NULL, "/pods/q3 not selected");
+	ASSERT_TRUE(find_subject(out, 400) == NULL, "/pods not selected");
+	ASSERT_TRUE(find_subject(out, 404) == NULL, "/pods/p1/c covered through p1, no entry");
+	ASSERT_TRUE(p1 != NULL && p2 != NULL, "subjects for /pods/p1 and /pods/p2");
+	if (!p1 || !p2)
+		return;
+	ASSERT_EQ(out->n_rulesets, 2, "p1 (pods + one) and p2 (pods only) differ");
+	e = find_path(out, (__u16)p1->value.id[0], "/x");
+	ASSERT_TRUE(e != NULL, "p1's ruleset holds /x");
+	ASSERT_STREQ(e ? actions_str(&e->value, acts) : "", "DNNNNN",
+		     "p1: pods' deny beats one's audit");
+	e = find_path(out, (__u16)p2->value.id[0], "/x");
+	ASSERT_STREQ(e ? actions_str(&e->value, acts) : "", "DNNNNN", "p2: pods' deny");
+	ASSERT_TRUE(find_path(out, (__u16)p2->value.id[0], "/only-one") == NULL,
+		    "p2's ruleset lacks policy one's rule");
+	ASSERT_TRUE(find_path(out, (__u16)p1->value.id[0], "/only-one") != NULL,
+		    "p1's ruleset has policy one's rule");
+}
+
+UNIT_TEST(compile_pattern_selects_each_matching_cgroup)
+{
+	struct policy_set set = {};
+	struct policy *pods = new_policy("pods", false, RP_ACT_ALLOW);
+	struct policy *one = new_policy("one", false, RP_ACT_ALLOW);
+
+	add_cgroup(pods, "/pods/p*");
+	add_cgroup(pods, "/g*");
+	add_rule(pods, "/x", RP_ACC_READ, RP_ACT_DENY);
+	add_cgroup(one, "/pods/p1");
+	add_rule(one, "/x", RP_ACC_READ, RP_ACT_AUDIT);
+	add_rule(one, "/only-one", RP_ACC_READ, RP_ACT_DENY);
+	add_policy(&set, pods);
+	add_policy(&set, one);
+	compile_and_check(unit_failed, &set, check_pattern_subjects);
+}
+
+static void check_no_subjects(int *unit_failed, const struct compiled_set *out)
+{
+	ASSERT_EQ(out->n_subjects, 0, "no subject");
+	ASSERT_EQ(count_kind(out, RP_KEY_SUBJECT), 0, "no subject entries");
+	ASSERT_TRUE(out->n_rules > 0, "rule table still built");
+}
+
+UNIT_TEST(compile_pattern_matching_nothing_is_not_an_error)
+{
+	struct policy_set set = {};
+	struct policy *p = new_policy("web", false, RP_ACT_DENY);
+
+	add_cgroup(p, "/pods/none-*");
+	add_rule(p, "/x", RP_ACC_READ, RP_ACT_ALLOW);
+	add_policy(&set, p);
+	compile_and_check(unit_failed, &set, check_no_subjects);
+}
+
+UNIT_TEST(compile_pattern_expand_error_names_the_selector)
+{
+	struct policy_set set = {};
+	struct policy_error err;
+	struct policy *p = new_policy("web", false, RP_ACT_ALLOW);
+	bool untouched;
+
+	add_cgroup(p, "/demo");
+	add_cgroup(p, "/pods/*");
+	add_rule(p, "/x", RP_ACC_READ, RP_ACT_DENY);
+	add_policy(&set, p);
+	expand_error = -EACCES;
+	ASSERT_EQ(compile_failing(&set, &err, &untouched), -EACCES, "fails with expand's error");
+	expand_error = 0;
+	ASSERT_STREQ(err.msg, "web.json: .selector.cgroups[1]: cgroup pattern '/pods/*' of "
+		     "policy 'web': Permission denied", "error text");
 	ASSERT_TRUE(untouched, "output untouched");
 }
 

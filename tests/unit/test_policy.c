@@ -632,10 +632,30 @@ UNIT_TEST(err_path_with_star_hints_glob)
 	ASSERT_PARSE_ERROR(DOC_EXEC("{'dir': '/opt/*', 'action': 'deny'}"),
 			   "web.json: .exec[0].dir: '*' is not allowed in '/opt/*' "
 			   "(use 'glob' for wildcards)");
+}
+
+UNIT_TEST(cgroup_patterns_accepted_and_checked)
+{
+	struct policy *p = NULL;
+
+	ASSERT_PARSE_OK("{'apiVersion': 'rampart.dev/v1', 'name': 'web', 'selector': "
+			"{'cgroups': ['/kubepods.slice/*/cri-*.scope', '/a/']}, 'file': ["
+			RULE_OK "]}", &p);
+	ASSERT_STREQ(p->cgroups[0], "/kubepods.slice/*/cri-*.scope", "pattern kept as written");
+	ASSERT_STREQ(p->cgroups[1], "/a", "plain cgroup normalized");
+	policy_free(p);
 	ASSERT_PARSE_ERROR("{'apiVersion': 'rampart.dev/v1', 'name': 'web',"
-			   " 'selector': {'cgroups': ['/kubepods/*']}, 'file': [" RULE_OK "]}",
-			   "web.json: .selector.cgroups[0]: '*' is not allowed in '/kubepods/*' "
-			   "(cgroups are matched exactly)");
+			   " 'selector': {'cgroups': ['/kubepods/**']}, 'file': [" RULE_OK "]}",
+			   "web.json: .selector.cgroups[0]: '**' is not allowed in cgroup "
+			   "'/kubepods/**': '*' matches within one component, and a selected "
+			   "cgroup includes its descendants");
+	ASSERT_PARSE_ERROR("{'apiVersion': 'rampart.dev/v1', 'name': 'web',"
+			   " 'selector': {'cgroups': ['/pod?']}, 'file': [" RULE_OK "]}",
+			   "web.json: .selector.cgroups[0]: reserved character '?' in cgroup "
+			   "'/pod?' (only '*' is supported)");
+	ASSERT_PARSE_ERROR("{'apiVersion': 'rampart.dev/v1', 'name': 'web',"
+			   " 'selector': {'cgroups': ['/a/*', '/a/*/']}, 'file': [" RULE_OK "]}",
+			   "web.json: .selector.cgroups[1]: duplicate cgroup '/a/*'");
 }
 
 UNIT_TEST(err_glob_reserved_characters)
