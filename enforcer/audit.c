@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,32 @@ static void audit_add_process(json_object *o, const struct rp_event *ev)
 	audit_add(o, "cgroup_id", json_object_new_uint64(ev->cgroup_id));
 }
 
+static bool audit_event_valid(const struct rp_event *ev, size_t size)
+{
+	return size >= RP_EVENT_HDR_SIZE + 1 && ev->abi == RP_ABI_VERSION &&
+	       (ev->kind == RP_EV_FILE || ev->kind == RP_EV_EXEC) &&
+	       ev->path_len <= size - RP_EVENT_HDR_SIZE - 1;
+}
+
+int audit_event_identity(const void *data, size_t size, const struct rp_hash_key *key,
+			 __u64 *ret_id)
+{
+	const struct rp_event *ev = data;
+	struct rp_event hdr;
+	__u64 h;
+
+	if (!audit_event_valid(ev, size))
+		return -EBADMSG;
+	memcpy(&hdr, ev, RP_EVENT_HDR_SIZE);
+	hdr.time_boot_ns = 0;
+	hdr.pid = 0;
+	h = rp_siphash(&hdr, RP_EVENT_HDR_SIZE, key);
+	/* Chain the object's bytes under a key derived from the header's hash. */
+	*ret_id = rp_siphash(ev->path, ev->path_len,
+			     &(struct rp_hash_key){ key->k0 ^ h, key->k1 + h });
+	return 0;
+}
+
 int audit_format(const void *data, size_t size, const struct compile_rule *rule,
 		 long long boot_to_real_ns, char **ret_line)
 {
@@ -81,9 +108,7 @@ int audit_format(const void *data, size_t size, const struct compile_rule *rule,
 	json_object *o;
 	char *line;
 
-	if (size < RP_EVENT_HDR_SIZE + 1 || ev->abi != RP_ABI_VERSION ||
-	    (ev->kind != RP_EV_FILE && ev->kind != RP_EV_EXEC) ||
-	    ev->path_len > size - RP_EVENT_HDR_SIZE - 1)
+	if (!audit_event_valid(ev, size))
 		return -EBADMSG;
 	o = json_object_new_object();
 	if (!o)

@@ -18,6 +18,16 @@ long long audit_boot_to_real_ns(void);
 int audit_format(const void *data, size_t size, const struct compile_rule *rule,
 		 long long boot_to_real_ns, char **ret_line);
 
+/*
+ * Who did what to which object, as one keyed 64-bit hash of the event without its time
+ * and thread id: equal for repeats of the same decision by the same process (tgid) on the
+ * same object under the same rule and generation. Flood control coalesces on it; keyed
+ * (key from getrandom) so a crafted path cannot collide into another process's events.
+ * 0, or -EBADMSG for a malformed event.
+ */
+int audit_event_identity(const void *data, size_t size, const struct rp_hash_key *key,
+			 __u64 *ret_id);
+
 /* The RFC 3339 UTC form of a CLOCK_REALTIME instant with nanoseconds; buf >= 40 bytes. */
 const char *audit_time(long long real_ns, char *buf, size_t size);
 

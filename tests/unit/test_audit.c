@@ -241,3 +241,41 @@ UNIT_TEST(audit_time_prints_nine_digit_nanoseconds)
 	ASSERT_STREQ(audit_time(951782400999999999LL, buf, sizeof(buf)),
 		     "2000-02-29T00:00:00.999999999Z", "leap day");
 }
+
+static __u64 identity_of(const struct rp_event *ev, const struct rp_hash_key *key)
+{
+	__u64 id = 0;
+
+	if (audit_event_identity(ev, event_size(ev), key, &id))
+		return 0;
+	return id;
+}
+
+UNIT_TEST(audit_identity_ignores_time_and_thread_only)
+{
+	static const struct rp_hash_key key = { 1, 2 }, other_key = { 3, 4 };
+	struct rp_event *a = new_event("/etc/shadow"), *b = new_event("/etc/shadow");
+	__u64 base = identity_of(a, &key);
+
+	ASSERT_TRUE(base != 0, "identity computed");
+	b->time_boot_ns += 5000;
+	b->pid = 9999;
+	ASSERT_EQ(identity_of(b, &key), base, "time and tid do not count");
+	b->tgid = 4321;
+	ASSERT_TRUE(identity_of(b, &key) != base, "another process differs");
+	b->tgid = a->tgid;
+	b->rule_id = 2;
+	ASSERT_TRUE(identity_of(b, &key) != base, "another rule differs");
+	b->rule_id = a->rule_id;
+	b->access = RP_ACC_READ;
+	ASSERT_TRUE(identity_of(b, &key) != base, "another access differs");
+	free(b);
+	b = new_event("/etc/shadoW");
+	ASSERT_TRUE(identity_of(b, &key) != base, "another path differs");
+	ASSERT_TRUE(identity_of(a, &other_key) != base, "keyed");
+	b->abi = 0;
+	ASSERT_EQ(audit_event_identity(b, event_size(b), &key, &base), -EBADMSG,
+		  "foreign ABI refused");
+	free(a);
+	free(b);
+}
