@@ -30,6 +30,15 @@ struct {
 	__type(value, struct rp_value);
 } rp_decisions SEC(".maps");
 
+/* Inet addresses of connect, bind and listen rules, by generation, ruleset, operation. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, RP_NET_ENTRIES_MAX);
+	__type(key, struct rp_net_key);
+	__type(value, struct rp_net_value);
+} rp_net SEC(".maps");
+
 struct rp_pathbuf {
 	char s[RP_PATH_MAX];
 };

@@ -21,6 +21,7 @@
 #include "match.bpf.h"
 #include "file.bpf.h"
 #include "exec.bpf.h"
+#include "net.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -44,7 +45,8 @@ static __always_inline int rp_enforce(struct rp_event *ev, const struct rp_subje
 static __always_inline int rp_undecided(const struct rp_subject *subj, int cat, __u64 *counter)
 {
 	struct rp_value *rs = rp_lookup(subj->gen, RP_KEY_RULESET, subj->ruleset, 0);
-	__u16 denies = cat == RP_CAT_EXEC ? RP_SHAPE_EXEC_DENIES : RP_SHAPE_FILE_DENIES;
+	__u16 denies = cat == RP_CAT_EXEC ? RP_SHAPE_EXEC_DENIES :
+		       cat == RP_CAT_NET ? RP_SHAPE_NET_DENIES : RP_SHAPE_FILE_DENIES;
 
 	__sync_fetch_and_add(counter, 1);
 	return !rs || (rs->shape_flags & denies) ? -EPERM : 0;
@@ -166,4 +168,162 @@ int BPF_PROG(rp_bprm_check, struct linux_binprm *bprm, int ret)
 		return rp_enforce(&s->ev, &subj, verdict);
 	}
 	return rp_undecided(&subj, RP_CAT_EXEC, &rp_undecided_changing);
+}
+
+/*
+ * Reports a network verdict. The event needs the task's scratch memory; without it the
+ * verdict still stands and the event is counted as lost.
+ */
+static __always_inline int rp_net_enforce(struct rp_scratch *s, const struct rp_net_req *req,
+					  const struct rp_subject *subj, __u8 verdict,
+					  __u32 rule_id)
+{
+	if (verdict != RP_ACT_DENY && verdict != RP_ACT_AUDIT)
+		return 0;
+	if (!s)
+		s = rp_scratch_get();
+	if (!s) {
+		__sync_fetch_and_add(&rp_lost_events, 1);
+		return verdict == RP_ACT_DENY ? -EPERM : 0;
+	}
+	s->ev.kind = RP_EV_NET;
+	s->ev.flags = req->flags;
+	s->ev.error = 0;
+	s->ev.rule_id = rule_id;
+	s->ev.net = req->obj;
+	s->ev.path_len = req->flags & RP_EVF_UNIX ? req->name_len : 0;
+	s->ev.path[s->ev.path_len & (RP_PATH_MAX - 1)] = '\0';
+	return rp_enforce(&s->ev, subj, verdict);
+}
+
+/*
+ * The decision skeleton of every network hook. A unix peer's name is read and hashed
+ * into the task's scratch only once a ruleset with unix rules is found.
+ */
+static __always_inline int rp_net_decide(struct rp_net_req *req, struct sock *unix_peer)
+{
+	struct rp_subject subj = {};
+	struct rp_scratch *s = NULL;
+
+	for (int i = 0; i < RP_GEN_RETRIES; i++) {
+		__u32 gen = rp_active_gen(), rule_id = RP_RULE_NONE;
+		struct rp_value *rs;
+		__u8 verdict;
+
+		if (!gen)
+			return 0;
+		if (!rp_subject_find(gen, &subj)) {
+			if (rp_active_gen() == gen)
+				return 0;
+			continue;
+		}
+		rs = rp_lookup(gen, RP_KEY_RULESET, subj.ruleset, 0);
+		if (!rs || !(rs->shape_flags & RP_SHAPE_NET)) {
+			if (rp_active_gen() == gen)
+				return rs ? 0 : rp_undecided(&subj, RP_CAT_NET,
+							     &rp_undecided_changing);
+			continue;
+		}
+		if (unix_peer && !s) {
+			s = rp_scratch_get();
+			if (!s)
+				return rp_undecided(&subj, RP_CAT_NET, &rp_undecided_no_memory);
+			req->name_len = rp_net_unix_name(unix_peer,
+							 (struct rp_pathbuf *)s->ev.path);
+			req->unix_hash = rp_hash((struct rp_pathbuf *)s->ev.path, req->name_len);
+		}
+		verdict = rp_net_verdict(&subj, rs, req, &rule_id);
+		if (rp_active_gen() != gen)
+			continue;
+		return rp_net_enforce(s, req, &subj, verdict, rule_id);
+	}
+	return rp_undecided(&subj, RP_CAT_NET, &rp_undecided_changing);
+}
+
+SEC("lsm/socket_post_create")
+int BPF_PROG(rp_socket_create, struct socket *sock, int family, int type, int protocol, int kern,
+	     int ret)
+{
+	struct rp_net_req req = { .obj.op = RP_NET_CREATE };
+
+	if (ret || kern)
+		return ret;	/* the kernel's own sockets are never denied */
+	rp_net_socket(sock, &req);
+	req.obj.family = family;
+	req.obj.type = type;
+	return rp_net_decide(&req, NULL);
+}
+
+/* connect and bind: the address the caller passed; only inet addresses are decided here. */
+static __always_inline int rp_net_addr_hook(struct socket *sock, struct sockaddr *address,
+					    int addrlen, __u8 op)
+{
+	struct rp_net_req req = { .obj.op = op };
+
+	rp_net_socket(sock, &req);
+	if (req.obj.family != RP_AF_INET && req.obj.family != RP_AF_INET6)
+		return 0;
+	if (!rp_net_sockaddr(address, addrlen, req.obj.family, &req))
+		return 0;	/* AF_UNSPEC connect: a disconnect */
+	return rp_net_decide(&req, NULL);
+}
+
+SEC("lsm/socket_connect")
+int BPF_PROG(rp_socket_connect, struct socket *sock, struct sockaddr *address, int addrlen,
+	     int ret)
+{
+	return ret ? ret : rp_net_addr_hook(sock, address, addrlen, RP_NET_CONNECT);
+}
+
+SEC("lsm/socket_bind")
+int BPF_PROG(rp_socket_bind, struct socket *sock, struct sockaddr *address, int addrlen, int ret)
+{
+	return ret ? ret : rp_net_addr_hook(sock, address, addrlen, RP_NET_BIND);
+}
+
+/* listen: the address the socket is bound to. */
+SEC("lsm/socket_listen")
+int BPF_PROG(rp_socket_listen, struct socket *sock, int backlog, int ret)
+{
+	struct rp_net_req req = { .obj.op = RP_NET_LISTEN, .flags = RP_EVF_INET };
+	struct sock *sk = BPF_CORE_READ(sock, sk);
+
+	if (ret || !sk)
+		return ret;
+	rp_net_socket(sock, &req);
+	if (req.obj.family == RP_AF_INET)
+		rp_net_map4(req.obj.addr, BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr));
+	else if (req.obj.family == RP_AF_INET6)
+		BPF_CORE_READ_INTO(&req.obj.addr, sk, __sk_common.skc_v6_rcv_saddr);
+	else
+		return 0;
+	req.obj.port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	return rp_net_decide(&req, NULL);
+}
+
+/* unix stream connect: decided on the name the listening peer bound. */
+SEC("lsm/unix_stream_connect")
+int BPF_PROG(rp_unix_connect, struct sock *sock, struct sock *other, struct sock *newsk, int ret)
+{
+	struct rp_net_req req = { .obj = { .op = RP_NET_CONNECT, .family = RP_AF_UNIX },
+				  .flags = RP_EVF_UNIX };
+
+	if (ret)
+		return ret;
+	req.obj.type = BPF_CORE_READ(sock, sk_type);
+	return rp_net_decide(&req, other);
+}
+
+/* unix datagram connect and send: decided on the receiving socket's bound name. */
+SEC("lsm/unix_may_send")
+int BPF_PROG(rp_unix_send, struct socket *sock, struct socket *other, int ret)
+{
+	struct rp_net_req req = { .obj = { .op = RP_NET_CONNECT, .family = RP_AF_UNIX },
+				  .flags = RP_EVF_UNIX };
+	struct sock *peer = BPF_CORE_READ(other, sk);
+
+	if (ret || !peer)
+		return ret;
+	req.obj.type = BPF_CORE_READ(sock, type);
+	return rp_net_decide(&req, peer);
 }

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <sys/socket.h>
 
 #include <json-c/json.h>
 
@@ -77,7 +80,7 @@ static void audit_add_process(json_object *o, const struct rp_event *ev)
 static bool audit_event_valid(const struct rp_event *ev, size_t size)
 {
 	return size >= RP_EVENT_HDR_SIZE + 1 && ev->abi == RP_ABI_VERSION &&
-	       (ev->kind == RP_EV_FILE || ev->kind == RP_EV_EXEC) &&
+	       (ev->kind == RP_EV_FILE || ev->kind == RP_EV_EXEC || ev->kind == RP_EV_NET) &&
 	       ev->path_len <= size - RP_EVENT_HDR_SIZE - 1;
 }
 
@@ -100,6 +103,37 @@ int audit_event_identity(const void *data, size_t size, const struct rp_hash_key
 	return 0;
 }
 
+/* A network value by name, or its number when it has none. */
+static json_object *audit_net_name(int what, __u16 value)
+{
+	const char *name = policy_net_name(what, value);
+
+	return name ? json_object_new_string(name) : json_object_new_int(value);
+}
+
+static void audit_add_net(json_object *o, const struct rp_event *ev)
+{
+	const struct rp_net_obj *n = &ev->net;
+	char addr[INET6_ADDRSTRLEN];
+
+	audit_add(o, "operation", json_object_new_string(policy_net_op_name(n->op)));
+	audit_add(o, "family", audit_net_name(0, n->family));
+	audit_add(o, "type", audit_net_name(1, n->type));
+	if (n->family != AF_UNIX)
+		audit_add(o, "protocol", audit_net_name(2, n->protocol));
+	if (ev->flags & RP_EVF_UNIX) {
+		audit_add(o, "address", ev->path_len ?
+			  json_object_new_string_len(ev->path, ev->path_len) : NULL);
+	} else if (ev->flags & RP_EVF_INET) {
+		if (n->family == AF_INET)
+			inet_ntop(AF_INET, n->addr + 12, addr, sizeof(addr));
+		else
+			inet_ntop(AF_INET6, n->addr, addr, sizeof(addr));
+		audit_add(o, "address", json_object_new_string(addr));
+		audit_add(o, "port", json_object_new_int(n->port));
+	}
+}
+
 int audit_format(const void *data, size_t size, const struct compile_rule *rule,
 		 long long boot_to_real_ns, char **ret_line)
 {
@@ -115,11 +149,15 @@ int audit_format(const void *data, size_t size, const struct compile_rule *rule,
 		return -ENOMEM;
 	audit_time(boot_to_real_ns + (long long)ev->time_boot_ns, when, sizeof(when));
 	audit_add(o, "time", json_object_new_string(when));
-	audit_add(o, "kind", json_object_new_string(ev->kind == RP_EV_EXEC ? "exec" : "file"));
+	audit_add(o, "kind", json_object_new_string(ev->kind == RP_EV_EXEC ? "exec" :
+						    ev->kind == RP_EV_NET ? "network" : "file"));
 	audit_add(o, "decision", json_object_new_string(policy_action_name(ev->decision)));
 	audit_add_rule(o, ev, rule);
 	audit_add_process(o, ev);
-	audit_add(o, "path", json_object_new_string_len(ev->path, ev->path_len));
+	if (ev->kind == RP_EV_NET)
+		audit_add_net(o, ev);
+	else
+		audit_add(o, "path", json_object_new_string_len(ev->path, ev->path_len));
 	if (ev->kind == RP_EV_FILE)
 		audit_add(o, "access", audit_access(ev->access));
 	if (ev->flags & RP_EVF_FILELESS)

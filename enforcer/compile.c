@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +43,10 @@ struct compile_ctx {
 	__u32 *default_exec_id;	/* per policy: rule id of its defaults.exec */
 	__u32 *first_file_id;	/* per policy: rule id of its file[0] */
 	__u32 *first_exec_id;	/* per policy: rule id of its exec[0] */
+	__u32 *default_net_id;	/* per policy: rule id of its defaults.network */
+	__u32 *first_net_id;	/* per policy: rule id of its network[0] */
 	struct glob_shapes globs;	/* of the ruleset being compiled */
+	size_t cap_net;
 };
 
 /* The distinct parent patterns of one ruleset's exec rules: class c is parents[c - 1]. */
@@ -124,8 +128,10 @@ static int compile_rule_table(struct compile_ctx *cx)
 	cx->default_exec_id = calloc(set->n, sizeof(__u32));
 	cx->first_file_id = calloc(set->n, sizeof(__u32));
 	cx->first_exec_id = calloc(set->n, sizeof(__u32));
+	cx->default_net_id = calloc(set->n, sizeof(__u32));
+	cx->first_net_id = calloc(set->n, sizeof(__u32));
 	if (!cx->default_file_id || !cx->default_exec_id || !cx->first_file_id ||
-	    !cx->first_exec_id)
+	    !cx->first_exec_id || !cx->default_net_id || !cx->first_net_id)
 		return -ENOMEM;
 	for (size_t i = 0; i < set->n && !ret; i++) {
 		const struct policy *p = set->policies[i];
@@ -141,6 +147,16 @@ static int compile_rule_table(struct compile_ctx *cx)
 		cx->first_exec_id[i] = cx->out->n_rules;
 		for (size_t j = 0; j < p->n_exec && !ret; j++) {
 			snprintf(label, sizeof(label), "exec[%zu]", j);
+			ret = compile_push_rule(cx, p, label, &id);
+		}
+		/* Only policies that speak of the network get network ids, so the ids of
+		 * file and exec rules do not depend on it. */
+		if (ret || (!p->n_net && p->default_net <= RP_ACT_ALLOW))
+			continue;
+		ret = compile_push_rule(cx, p, "defaults.network", &cx->default_net_id[i]);
+		cx->first_net_id[i] = cx->out->n_rules;
+		for (size_t j = 0; j < p->n_net && !ret; j++) {
+			snprintf(label, sizeof(label), "network[%zu]", j);
 			ret = compile_push_rule(cx, p, label, &id);
 		}
 	}
@@ -212,20 +228,18 @@ static unsigned compile_depth(const char *dir)
 	return n;
 }
 
-/* The entry for (ruleset, kind, text), created empty on first use; a real hash collision
+/* The entry for (ruleset, kind, hash), created empty on first use; a real hash collision
  * between two different texts is an error (a new key is drawn at the next load). */
-static int compile_entry_for(struct compile_ctx *cx, __u16 ruleset, __u16 kind, const char *text,
-			     size_t *ret_entry)
+static int compile_entry_at(struct compile_ctx *cx, __u16 ruleset, __u16 kind, __u64 hash,
+			    const char *text, size_t *ret_entry)
 {
-	struct compile_entry e = { .key = { .kind = kind, .ruleset = ruleset } };
+	struct compile_entry e = { .key = { .kind = kind, .ruleset = ruleset, .hash = hash } };
 	struct path_slot *s;
 	int ret;
 
 	ret = compile_slots_reserve(cx);
 	if (ret)
 		return ret;
-	if (text)
-		e.key.hash = rp_siphash(text, strlen(text), cx->hkey);
 	s = compile_slot(cx, ruleset, kind, e.key.hash);
 	if (s->used && text && strcmp(s->path, text) != 0)
 		return compile_fail(cx, -EAGAIN, "path hash collision between '%s' and '%s': "
@@ -234,12 +248,21 @@ static int compile_entry_for(struct compile_ctx *cx, __u16 ruleset, __u16 kind, 
 		ret = compile_push_entry(cx, &e, text);
 		if (ret)
 			return ret;
-		*s = (struct path_slot){ e.key.hash, text, cx->out->n_entries - 1, ruleset, kind,
-					 true };
+		*s = (struct path_slot){ e.key.hash, cx->out->texts[cx->out->n_entries - 1],
+					 cx->out->n_entries - 1, ruleset, kind, true };
 		cx->n_used++;
 	}
 	*ret_entry = s->entry;
 	return 0;
+}
+
+/* The entry for (ruleset, kind, keyed hash of text); no text: hash 0. */
+static int compile_entry_for(struct compile_ctx *cx, __u16 ruleset, __u16 kind, const char *text,
+			     size_t *ret_entry)
+{
+	__u64 hash = text ? rp_siphash(text, strlen(text), cx->hkey) : 0;
+
+	return compile_entry_at(cx, ruleset, kind, hash, text, ret_entry);
 }
 
 /*
@@ -454,6 +477,235 @@ static void compile_exec_default(struct rp_value *rs, enum rp_action a, __u32 id
 	rs->exec_id = id;
 }
 
+/* ---- network -------------------------------------------------------------------------- */
+
+/* One port range of an inet rule, at its address prefix. */
+struct net_item {
+	__u8 addr[16];
+	__u8 prefix;
+	struct rp_net_port port;
+};
+
+struct net_items {
+	struct net_item *v;
+	size_t n, cap;
+};
+
+static int net_items_add(struct net_items *l, const struct net_item *it)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		void *q = realloc(l->v, cap * sizeof(*l->v));
+
+		if (!q)
+			return -ENOMEM;
+		l->v = q;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *it;
+	return 0;
+}
+
+/* Do the first prefix bits of a and b agree? */
+static bool net_prefix_equal(const __u8 *a, const __u8 *b, unsigned prefix)
+{
+	unsigned bytes = prefix / 8, rest = prefix % 8;
+
+	if (memcmp(a, b, bytes) != 0)
+		return false;
+	return !rest || ((a[bytes] ^ b[bytes]) & (0xff00 >> rest) & 0xff) == 0;
+}
+
+/* Precedence: longer prefix, then narrower port range, then the stricter action. */
+static int net_item_cmp(const void *pa, const void *pb)
+{
+	const struct net_item *a = pa, *b = pb;
+	unsigned wa = a->port.hi - a->port.lo, wb = b->port.hi - b->port.lo;
+
+	if (a->prefix != b->prefix)
+		return a->prefix > b->prefix ? -1 : 1;
+	if (wa != wb)
+		return wa < wb ? -1 : 1;
+	if (a->port.lo != b->port.lo)
+		return a->port.lo < b->port.lo ? -1 : 1;
+	if (a->port.action != b->port.action)
+		return a->port.action > b->port.action ? -1 : 1;
+	return a->port.rule_id < b->port.rule_id ? -1 : a->port.rule_id > b->port.rule_id;
+}
+
+static void net_addr_text(const __u8 addr[16], unsigned prefix, char *buf, size_t size)
+{
+	static const __u8 mapped[12] = { [10] = 0xff, [11] = 0xff };
+	char a[64];
+
+	if (prefix >= 96 && memcmp(addr, mapped, 12) == 0) {
+		inet_ntop(AF_INET, addr + 12, a, sizeof(a));
+		snprintf(buf, size, "%s/%u", a, prefix - 96);
+	} else {
+		inet_ntop(AF_INET6, addr, a, sizeof(a));
+		snprintf(buf, size, "%s/%u", a, prefix);
+	}
+}
+
+static int compile_push_net(struct compile_ctx *cx, const struct compile_net_entry *e)
+{
+	struct compiled_set *o = cx->out;
+
+	if (o->n_net == RP_NET_ENTRIES_MAX / 2)
+		return -E2BIG;
+	if (o->n_net == cx->cap_net) {
+		size_t cap = cx->cap_net ? 2 * cx->cap_net : 16;
+		void *q = realloc(o->net, cap * sizeof(*o->net));
+
+		if (!q)
+			return -ENOMEM;
+		o->net = q;
+		cx->cap_net = cap;
+	}
+	o->net[o->n_net++] = *e;
+	return 0;
+}
+
+/* One trie node per distinct prefix; each holds every range that applies there. */
+static int compile_net_nodes(struct compile_ctx *cx, __u16 ruleset, enum rp_net_op op,
+			     struct net_items *l)
+{
+	qsort(l->v, l->n, sizeof(*l->v), net_item_cmp);
+	for (size_t i = 0; i < l->n; i++) {
+		struct compile_net_entry e = { .key = { .ruleset = ruleset, .op = op } };
+		bool seen = false;
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = l->v[j].prefix == l->v[i].prefix &&
+			       net_prefix_equal(l->v[j].addr, l->v[i].addr, l->v[i].prefix);
+		if (seen)
+			continue;
+		e.key.prefixlen = RP_NET_KEY_HDR_BITS + l->v[i].prefix;
+		memcpy(e.key.addr, l->v[i].addr, 16);
+		net_addr_text(e.key.addr, l->v[i].prefix, e.text, sizeof(e.text));
+		for (size_t j = 0; j < l->n; j++) {
+			const struct net_item *it = &l->v[j];
+			bool shadowed = false;
+
+			if (it->prefix > l->v[i].prefix ||
+			    !net_prefix_equal(it->addr, e.key.addr, it->prefix))
+				continue;
+			/* A range already listed whole decides every port of this one. */
+			for (unsigned k = 0; k < e.value.n && !shadowed; k++)
+				shadowed = e.value.ports[k].lo <= it->port.lo &&
+					   e.value.ports[k].hi >= it->port.hi;
+			if (shadowed)
+				continue;
+			if (e.value.n == RP_NET_PORTS_MAX) {
+				snprintf(cx->err->msg, sizeof(cx->err->msg),
+					 "more than %d port ranges of %s rules apply to %s in one "
+					 "ruleset", RP_NET_PORTS_MAX, policy_net_op_name(op), e.text);
+				return -E2BIG;
+			}
+			e.value.ports[e.value.n++] = it->port;
+		}
+		int ret = compile_push_net(cx, &e);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int compile_net_create(struct compile_ctx *cx, struct rp_value *rs, __u16 ruleset,
+			      const struct policy *p, const struct policy_net_rule *r, __u32 id)
+{
+	const char *f = policy_net_name(0, r->family), *t = policy_net_name(1, r->type);
+	const char *pr = policy_net_name(2, r->protocol);
+	char text[96], tn[8], pn[8];
+	size_t e;
+	int ret;
+
+	snprintf(tn, sizeof(tn), "%u", r->type);
+	snprintf(pn, sizeof(pn), "%u", r->protocol);
+	snprintf(text, sizeof(text), "family=%s type=%s protocol=%s", f ? f : "?",
+		 r->type == RP_NET_ANY ? "any" : t ? t : tn,
+		 r->protocol == RP_NET_ANY ? "any" : pr ? pr : pn);
+	ret = compile_entry_at(cx, ruleset, RP_KEY_NET_CREATE,
+			       RP_NET_CREATE_HASH(r->family, r->type, r->protocol), text, &e);
+	if (ret)
+		return ret;
+	compile_merge(&cx->out->entries[e].value, 1, compile_action(p, r->action), id);
+	rs->shape_flags |= RP_SHAPE_NET_CREATE;
+	return 0;
+}
+
+static int compile_net_rules(struct compile_ctx *cx, struct rp_value *rs, __u16 ruleset,
+			     const bool *members)
+{
+	struct net_items items[RP_NET_OPS] = {};
+	int ret = 0;
+
+	for (size_t i = 0; i < cx->set->n && !ret; i++) {
+		const struct policy *p = cx->set->policies[i];
+
+		for (size_t j = 0; members[i] && j < p->n_net && !ret; j++) {
+			const struct policy_net_rule *r = &p->net[j];
+			enum rp_action a = compile_action(p, r->action);
+			__u32 id = cx->first_net_id[i] + j;
+			struct net_item it = { .prefix = r->prefix };
+			size_t e;
+
+			if (a == RP_ACT_DENY)
+				rs->shape_flags |= RP_SHAPE_NET_DENIES;
+			if (r->op == RP_NET_CREATE) {
+				ret = compile_net_create(cx, rs, ruleset, p, r, id);
+				continue;
+			}
+			if (r->unix_name) {
+				ret = compile_entry_for(cx, ruleset, RP_KEY_NET_UNIX, r->unix_name,
+							&e);
+				if (!ret)
+					compile_merge(&cx->out->entries[e].value, 1, a, id);
+				rs->shape_flags |= RP_SHAPE_NET_UNIX;
+				continue;
+			}
+			memcpy(it.addr, r->addr, 16);
+			it.port = (struct rp_net_port){ .lo = 0, .hi = 65535, .action = a,
+							.rule_id = id };
+			for (size_t k = 0; k < (r->n_ports ? r->n_ports : 1) && !ret; k++) {
+				if (r->n_ports) {
+					it.port.lo = r->ports[k][0];
+					it.port.hi = r->ports[k][1];
+				}
+				ret = net_items_add(&items[r->op], &it);
+			}
+			rs->shape_flags |= RP_SHAPE_NET_INET;
+		}
+	}
+	for (int op = RP_NET_CONNECT; op < RP_NET_OPS && !ret; op++)
+		ret = compile_net_nodes(cx, ruleset, op, &items[op]);
+	for (int op = 0; op < RP_NET_OPS; op++)
+		free(items[op].v);
+	return ret;
+}
+
+/* The strictest network default of the members: an entry unless it is allow. */
+static int compile_net_default(struct compile_ctx *cx, struct rp_value *rs, __u16 ruleset,
+			       const bool *members)
+{
+	struct compile_entry e = { .key = { .kind = RP_KEY_NET_DEFAULT, .ruleset = ruleset } };
+
+	for (size_t i = 0; i < cx->set->n; i++) {
+		const struct policy *p = cx->set->policies[i];
+
+		if (members[i] && (p->n_net || p->default_net > RP_ACT_ALLOW))
+			compile_merge(&e.value, 1, compile_action(p, p->default_net),
+				      cx->default_net_id[i]);
+	}
+	if (RP_ACTION_OF(e.value.actions, 0) <= RP_ACT_ALLOW)
+		return 0;
+	rs->shape_flags |= RP_SHAPE_NET_DEFAULT;
+	if (RP_ACTION_OF(e.value.actions, 0) == RP_ACT_DENY)
+		rs->shape_flags |= RP_SHAPE_NET_DENIES;
+	return compile_push_entry(cx, &e, NULL);
+}
+
 /* One ruleset: the rules and the strictest defaults of the policies in members[]. */
 static int compile_ruleset(struct compile_ctx *cx, __u16 ruleset, const bool *members)
 {
@@ -476,6 +728,10 @@ static int compile_ruleset(struct compile_ctx *cx, __u16 ruleset, const bool *me
 		for (size_t j = 0; j < p->n_exec && !ret; j++)
 			ret = compile_exec_rule(cx, &def.value, ruleset, &pc, i, j);
 	}
+	if (!ret)
+		ret = compile_net_rules(cx, &def.value, ruleset, members);
+	if (!ret)
+		ret = compile_net_default(cx, &def.value, ruleset, members);
 	if (ret)
 		return ret;
 	if (def.value.exec_action != RP_ACT_ALLOW)
@@ -679,6 +935,8 @@ int compile_set(const struct policy_set *set, const struct rp_hash_key *hkey,
 	free(cx.default_exec_id);
 	free(cx.first_file_id);
 	free(cx.first_exec_id);
+	free(cx.default_net_id);
+	free(cx.first_net_id);
 	if (ret) {
 		compiled_set_free(&out);
 		return ret;
@@ -698,6 +956,7 @@ void compiled_set_free(struct compiled_set *c)
 		free(c->texts[i]);
 	free(c->texts);
 	free(c->entries);
+	free(c->net);
 	memset(c, 0, sizeof(*c));
 }
 

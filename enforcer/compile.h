@@ -29,6 +29,13 @@ struct compile_rule {
 	bool audit_mode;
 };
 
+/* A node of the inet address trie (key.gen is set when the set is applied). */
+struct compile_net_entry {
+	struct rp_net_key key;
+	struct rp_net_value value;
+	char text[64];		/* the prefix, "10.0.0.0/8" */
+};
+
 struct compiled_set {
 	struct compile_entry *entries;
 	char **texts;		/* per entry: the path, directory or cgroup it matches, or NULL */
@@ -37,6 +44,8 @@ struct compiled_set {
 	size_t n_rules;
 	size_t n_rulesets;
 	size_t n_subjects;
+	struct compile_net_entry *net;	/* rp_net trie nodes */
+	size_t n_net;
 };
 
 /*

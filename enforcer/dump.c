@@ -24,6 +24,9 @@ static const char *dump_kind(__u16 kind)
 	case RP_KEY_FILE_GLOB: return "file glob";
 	case RP_KEY_EXEC_GLOB: return "exec glob";
 	case RP_KEY_GLOB_SHAPE: return "glob shape";
+	case RP_KEY_NET_CREATE: return "net create";
+	case RP_KEY_NET_UNIX: return "net unix";
+	case RP_KEY_NET_DEFAULT: return "net default";
 	default: return "?";
 	}
 }
@@ -94,6 +97,14 @@ static void dump_ruleset(const struct compiled_set *c, const struct rp_value *rs
 		fprintf(out, " fileless");
 	if (rs->shape_flags & RP_SHAPE_PARENTS)
 		fprintf(out, " parents");
+	if (rs->shape_flags & RP_SHAPE_NET_CREATE)
+		fprintf(out, " net-create");
+	if (rs->shape_flags & RP_SHAPE_NET_UNIX)
+		fprintf(out, " net-unix");
+	if (rs->shape_flags & RP_SHAPE_NET_INET)
+		fprintf(out, " net-inet");
+	if (rs->shape_flags & RP_SHAPE_NET_DEFAULT)
+		fprintf(out, " net-default");
 	if (rs->glob_shapes[RP_CAT_FILE])
 		fprintf(out, " file-glob-shapes=%u", rs->glob_shapes[RP_CAT_FILE]);
 	if (rs->glob_shapes[RP_CAT_EXEC])
@@ -121,6 +132,15 @@ static void dump_entry(const struct compiled_set *c, size_t i, FILE *out)
 			e->value.glob.ncomp, e->value.glob.tree ? " and /**" : "");
 		return;
 	}
+	if (kind >= RP_KEY_NET_CREATE && kind <= RP_KEY_NET_DEFAULT) {
+		static const char *const names[] = { "none", "allow", "audit", "deny" };
+
+		fprintf(out, "  %-13s %s%s%s [", dump_kind(kind), text, *text ? ": " : "",
+			names[RP_ACTION_OF(e->value.actions, 0)]);
+		dump_rule(c, e->value.id[0], out);
+		fprintf(out, "]\n");
+		return;
+	}
 	fprintf(out, "  %-13s %s", dump_kind(e->key.kind), text);
 	if (kind == RP_KEY_FILE_GLOB || kind == RP_KEY_EXEC_GLOB)
 		fprintf(out, " (%u literal characters)", e->value.flags);
@@ -136,6 +156,29 @@ static void dump_entry(const struct compiled_set *c, size_t i, FILE *out)
 		fprintf(out, " (when the caller matches parent class %u)", class);
 	fprintf(out, ": ");
 	dump_actions(c, &e->value, out);
+	fputc('\n', out);
+}
+
+/* "  net connect   10.0.0.0/8: 443 deny [web network[0]], any allow [...]" */
+static void dump_net_node(const struct compiled_set *c, const struct compile_net_entry *n,
+			  FILE *out)
+{
+	static const char *const names[] = { "none", "allow", "audit", "deny" };
+
+	fprintf(out, "  net %-9s %s:", policy_net_op_name(n->key.op), n->text);
+	for (unsigned i = 0; i < n->value.n; i++) {
+		const struct rp_net_port *p = &n->value.ports[i];
+
+		if (p->lo == 0 && p->hi == 65535)
+			fprintf(out, "%s any port", i ? "," : "");
+		else if (p->lo == p->hi)
+			fprintf(out, "%s port %u", i ? "," : "", p->lo);
+		else
+			fprintf(out, "%s ports %u-%u", i ? "," : "", p->lo, p->hi);
+		fprintf(out, " %s [", names[p->action & 3]);
+		dump_rule(c, p->rule_id, out);
+		fputc(']', out);
+	}
 	fputc('\n', out);
 }
 
@@ -159,5 +202,8 @@ void dump_compiled(const struct compiled_set *c, FILE *out)
 			if (k->kind != RP_KEY_SUBJECT && k->kind != RP_KEY_RULESET && k->ruleset == rs)
 				dump_entry(c, i, out);
 		}
+		for (size_t i = 0; i < c->n_net; i++)
+			if (c->net[i].key.ruleset == rs)
+				dump_net_node(c, &c->net[i], out);
 	}
 }

@@ -20,7 +20,10 @@ int loader_load(struct loader *l)
 	memset(l, 0, sizeof(*l));
 	if (getrandom(&l->hkey, sizeof(l->hkey), 0) != sizeof(l->hkey))
 		return -errno;
-	skel = rampart_bpf__open();
+	/* RAMPART_VERIFIER_STATS=1 with --verbose: the verifier's time and size per program. */
+	LIBBPF_OPTS(bpf_object_open_opts, opts,
+		    .kernel_log_level = getenv("RAMPART_VERIFIER_STATS") ? 4 : 0);
+	skel = rampart_bpf__open_opts(&opts);
 	if (!skel)
 		return -errno;
 	skel->rodata->rp_hash_key = l->hkey;
@@ -66,8 +69,29 @@ static int loader_insert(int fd, const struct rp_key *keys, const struct rp_valu
 	return 0;
 }
 
+/* The inet address trie: one element at a time (LPM tries have no batch operations). */
+static int loader_insert_net(int fd, const struct compile_net_entry *net, size_t n, __u32 gen,
+			     struct rp_net_key *keys)
+{
+	for (size_t i = 0; i < n; i++) {
+		keys[i] = net[i].key;
+		keys[i].gen = gen;
+		if (bpf_map_update_elem(fd, &keys[i], &net[i].value, BPF_NOEXIST) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+static void loader_delete_net(int fd, const struct rp_net_key *keys, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, &keys[i]);
+}
+
 int loader_apply(struct loader *l, const struct compiled_set *c, __u32 *ret_gen)
 {
+	int net_fd = bpf_map__fd(l->skel->maps.rp_net);
+	struct rp_net_key *net_keys = calloc(c->n_net + 1, sizeof(*net_keys));
 	int fd = bpf_map__fd(l->skel->maps.rp_decisions);
 	int state_fd = bpf_map__fd(l->skel->maps.rp_state);
 	struct rp_state st = { .active_gen = l->gen + 1 ? l->gen + 1 : 1 };
@@ -76,7 +100,7 @@ int loader_apply(struct loader *l, const struct compiled_set *c, __u32 *ret_gen)
 	__u32 zero = 0;
 	int ret;
 
-	if (!keys || !vals) {
+	if (!keys || !vals || !net_keys) {
 		ret = -ENOMEM;
 		goto err_free;
 	}
@@ -86,6 +110,8 @@ int loader_apply(struct loader *l, const struct compiled_set *c, __u32 *ret_gen)
 		vals[i] = c->entries[i].value;
 	}
 	ret = loader_insert(fd, keys, vals, c->n_entries);
+	if (!ret)
+		ret = loader_insert_net(net_fd, c->net, c->n_net, st.active_gen, net_keys);
 	if (ret)
 		goto err_delete;
 	/* The one write that makes the new set live. */
@@ -94,19 +120,25 @@ int loader_apply(struct loader *l, const struct compiled_set *c, __u32 *ret_gen)
 		goto err_delete;
 	}
 	loader_delete(fd, l->live, l->n_live);
+	loader_delete_net(net_fd, l->live_net, l->n_live_net);
 	free(l->live);
+	free(l->live_net);
 	free(vals);
 	l->live = keys;
 	l->n_live = c->n_entries;
+	l->live_net = net_keys;
+	l->n_live_net = c->n_net;
 	l->gen = st.active_gen;
 	*ret_gen = l->gen;
 	return 0;
 
 err_delete:
 	loader_delete(fd, keys, c->n_entries);
+	loader_delete_net(net_fd, net_keys, c->n_net);
 err_free:
 	free(keys);
 	free(vals);
+	free(net_keys);
 	return ret;
 }
 
@@ -132,5 +164,6 @@ void loader_close(struct loader *l)
 		return;
 	rampart_bpf__destroy(l->skel);
 	free(l->live);
+	free(l->live_net);
 	memset(l, 0, sizeof(*l));
 }

@@ -20,6 +20,8 @@ struct loader {
 	__u32 gen;			/* live generation; 0: none */
 	struct rp_key *live;		/* keys of the live generation */
 	size_t n_live;
+	struct rp_net_key *live_net;	/* its inet trie nodes */
+	size_t n_live_net;
 };
 
 /* Opens and loads the programs (not yet attached); 0 or a negative errno. */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <bpf/libbpf.h>
@@ -23,16 +24,27 @@ void log_set_level(enum log_level level)
 
 static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
-	char buf[2048];
+	char small[2048], *buf = small;
+	va_list again;
 	size_t n;
+	int len;
 
 	if (level > log_max)
 		return;
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	/* Whole messages, however long: a verifier log ends with the reason it refused. */
+	va_copy(again, ap);
+	len = vsnprintf(small, sizeof(small), fmt, ap);
+	if (len >= (int)sizeof(small) && (buf = malloc(len + 1)))
+		vsnprintf(buf, len + 1, fmt, again);
+	else
+		buf = small;
+	va_end(again);
 	n = strlen(buf);
 	while (n && buf[n - 1] == '\n')
 		buf[--n] = '\0';
 	fprintf(stderr, "rampart: %s: %s\n", log_names[level], buf);
+	if (buf != small)
+		free(buf);
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)

@@ -7,7 +7,7 @@
  *   2. no object may repeat a key, in document order;
  *   3. validation: every object is checked when its turn comes, first for unknown keys
  *      (in document order), then its known keys in a fixed order. The top level goes
- *      apiVersion, name, mode, selector, defaults, file, exec; a rule goes pattern keys
+ *      apiVersion, name, mode, selector, defaults, file, exec, network; a rule goes pattern keys
  *      ('fileless', then the one of path/dir/glob/fileless, then 'recursive'), access,
  *      parent, action. Array elements are checked in element order.
  * The order is part of the interface: tests pin it, users see errors in a stable order.
@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <json-c/json.h>
 
 #include "policy.h"
@@ -673,6 +674,343 @@ static int parse_exec_rules(const struct pctx *c, json_object *doc, struct polic
 	return 0;
 }
 
+/* ---- network rules -------------------------------------------------------------------- */
+
+struct net_name {
+	const char *name;
+	__u16 value;
+};
+
+/* Address families by their socket(2) names without AF_; numbers from linux/socket.h. */
+static const struct net_name net_families[] = {
+	{ "unix", 1 }, { "inet", 2 }, { "ax25", 3 }, { "ipx", 4 }, { "appletalk", 5 },
+	{ "x25", 9 }, { "inet6", 10 }, { "key", 15 }, { "netlink", 16 }, { "packet", 17 },
+	{ "rds", 21 }, { "llc", 26 }, { "can", 29 }, { "tipc", 30 }, { "bluetooth", 31 },
+	{ "alg", 38 }, { "vsock", 40 }, { "kcm", 41 }, { "qipcrtr", 42 }, { "smc", 43 },
+	{ "xdp", 44 }, { "mctp", 45 }, { NULL, 0 },
+};
+
+static const struct net_name net_types[] = {
+	{ "stream", 1 }, { "dgram", 2 }, { "raw", 3 }, { "rdm", 4 }, { "seqpacket", 5 },
+	{ "dccp", 6 }, { "packet", 10 }, { NULL, 0 },
+};
+
+/* The protocols users name; any other is written as its number (0-255). */
+static const struct net_name net_protocols[] = {
+	{ "ip", 0 }, { "icmp", 1 }, { "igmp", 2 }, { "tcp", 6 }, { "udp", 17 },
+	{ "ipv6", 41 }, { "gre", 47 }, { "esp", 50 }, { "ah", 51 }, { "icmpv6", 58 },
+	{ "sctp", 132 }, { "udplite", 136 }, { "mptcp", 262 }, { "raw", 255 }, { NULL, 0 },
+};
+
+const char *policy_net_name(int what, __u16 value)
+{
+	const struct net_name *t = what == 0 ? net_families : what == 1 ? net_types :
+				   net_protocols;
+
+	for (; t->name; t++)
+		if (t->value == value)
+			return t->name;
+	return NULL;
+}
+
+static const char *const net_op_names[RP_NET_OPS] = { "create", "connect", "bind", "listen" };
+
+const char *policy_net_op_name(enum rp_net_op op)
+{
+	return (unsigned)op < RP_NET_OPS ? net_op_names[op] : "?";
+}
+
+static int parse_net_name(const struct pctx *c, const char *at, json_object *v,
+			  const struct net_name *table, bool numbers, __u16 *ret)
+{
+	char expected[512];
+	struct quoted q;
+	size_t n = 0;
+	const char *s;
+
+	if (numbers && json_object_is_type(v, json_type_int)) {
+		int64_t x = json_object_get_int64(v);
+
+		if (x < 0 || x > 255)
+			return fail(c, at, "protocol number %lld out of range (0-255)",
+				    (long long)x);
+		*ret = (__u16)x;
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return fail(c, at, "expected a string%s, got %s", numbers ? " or a number" : "",
+			    type_name(v));
+	s = json_object_get_string(v);
+	for (const struct net_name *t = table; t->name; t++)
+		if (strcmp(s, t->name) == 0) {
+			*ret = t->value;
+			return 0;
+		}
+	for (const struct net_name *t = table; t->name && n < sizeof(expected); t++)
+		n += snprintf(expected + n, sizeof(expected) - n, "%s%s", n ? ", " : "", t->name);
+	return fail(c, at, "unknown %s (expected %s%s)", quote_n(&q, s, json_object_get_string_len(v)),
+		    expected, numbers ? ", or a number" : "");
+}
+
+static int parse_net_create(const struct pctx *c, const char *at, json_object *o,
+			    struct policy_net_rule *r)
+{
+	static const char *const known[] = { "family", "type", "protocol", NULL };
+	char kat[PTR_MAX];
+	json_object *v;
+	int ret;
+
+	ret = get_object(c, at, o, known, NULL);
+	if (ret < 0)
+		return ret;
+	r->type = RP_NET_ANY;
+	r->protocol = RP_NET_ANY;
+	ret = get_key(c, at, o, "family", true, &v);
+	if (ret < 0)
+		return ret;
+	ret = parse_net_name(c, ptr_key(kat, at, "family"), v, net_families, false, &r->family);
+	if (ret < 0)
+		return ret;
+	if (get_key(c, at, o, "type", false, &v)) {
+		ret = parse_net_name(c, ptr_key(kat, at, "type"), v, net_types, false, &r->type);
+		if (ret < 0)
+			return ret;
+	}
+	if (get_key(c, at, o, "protocol", false, &v))
+		return parse_net_name(c, ptr_key(kat, at, "protocol"), v, net_protocols, true,
+				      &r->protocol);
+	return 0;
+}
+
+/* "10.0.0.0/8", "192.168.1.1" (a /32), "fd00::/8", "::1": host bits must be zero. */
+static int parse_net_address(const struct pctx *c, const char *at, json_object *v,
+			     struct policy_net_rule *r)
+{
+	char text[INET6_ADDRSTRLEN + 8], *slash, *end;
+	unsigned long bits;
+	struct quoted q;
+	bool v4;
+	int ret;
+
+	ret = expect_type(c, at, v, json_type_string);
+	if (ret < 0)
+		return ret;
+	if ((size_t)json_object_get_string_len(v) >= sizeof(text))
+		return fail(c, at, "invalid address %s (expected a CIDR such as 10.0.0.0/8 or "
+			    "fd00::/8)", quote(&q, json_object_get_string(v)));
+	strcpy(text, json_object_get_string(v));
+	slash = strchr(text, '/');
+	if (slash)
+		*slash = '\0';
+	v4 = inet_pton(AF_INET, text, r->addr + 12) == 1;
+	if (v4) {
+		memset(r->addr, 0, 10);
+		r->addr[10] = r->addr[11] = 0xff;
+	} else if (inet_pton(AF_INET6, text, r->addr) != 1) {
+		return fail(c, at, "invalid address %s (expected a CIDR such as 10.0.0.0/8 or "
+			    "fd00::/8)", quote(&q, json_object_get_string(v)));
+	}
+	bits = v4 ? 32 : 128;
+	if (slash) {
+		errno = 0;
+		bits = strtoul(slash + 1, &end, 10);
+		if (!slash[1] || *end || errno || bits > (v4 ? 32u : 128u) || slash[1] == '+' ||
+		    slash[1] == '-' || slash[1] == ' ')
+			return fail(c, at, "invalid prefix length in %s (expected 0-%d)",
+				    quote(&q, json_object_get_string(v)), v4 ? 32 : 128);
+	}
+	r->prefix = (__u8)(bits + (v4 ? 96 : 0));
+	for (unsigned i = r->prefix; i < 128; i++)
+		if (r->addr[i / 8] & (0x80 >> (i % 8)))
+			return fail(c, at, "%s has host bits set (did you mean %s/%lu with the "
+				    "host bits zeroed?)", quote(&q, json_object_get_string(v)),
+				    text, bits);
+	if (slash)
+		*slash = '/';
+	else
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), "/%lu", bits);
+	r->addr_text = strdup(text);
+	return r->addr_text ? 0 : oom(c);
+}
+
+static int parse_net_port(const struct pctx *c, const char *at, json_object *v, __u16 range[2])
+{
+	unsigned long lo, hi;
+	struct quoted q;
+	const char *s;
+	char *end;
+
+	if (json_object_is_type(v, json_type_int)) {
+		int64_t x = json_object_get_int64(v);
+
+		if (x < 0 || x > 65535)
+			return fail(c, at, "port %lld out of range (0-65535)", (long long)x);
+		range[0] = range[1] = (__u16)x;
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return fail(c, at, "expected a port number or a \"lo-hi\" range, got %s",
+			    type_name(v));
+	s = json_object_get_string(v);
+	errno = 0;
+	lo = strtoul(s, &end, 10);
+	if (end == s || *end != '-' || s[0] < '0' || s[0] > '9')
+		goto bad;
+	s = end + 1;
+	hi = strtoul(s, &end, 10);
+	if (end == s || *end || s[0] < '0' || s[0] > '9' || errno)
+		goto bad;
+	if (lo > 65535 || hi > 65535 || lo > hi)
+		return fail(c, at, "invalid port range %s (expected lo-hi with 0 <= lo <= hi "
+			    "<= 65535)", quote(&q, json_object_get_string(v)));
+	range[0] = (__u16)lo;
+	range[1] = (__u16)hi;
+	return 0;
+bad:
+	return fail(c, at, "invalid port range %s (expected a number, or \"lo-hi\" such as "
+		    "\"8000-8080\")", quote(&q, json_object_get_string(v)));
+}
+
+static int parse_net_ports(const struct pctx *c, const char *at, json_object *v,
+			   struct policy_net_rule *r)
+{
+	char iat[PTR_MAX];
+	size_t n;
+	int ret;
+
+	ret = expect_type(c, at, v, json_type_array);
+	if (ret < 0)
+		return ret;
+	n = json_object_array_length(v);
+	if (n == 0)
+		return fail(c, at, "must not be empty (leave 'ports' out for any port)");
+	if (n > RP_NET_PORTS_MAX)
+		return fail(c, at, "too many port ranges (%zu, at most %d)", n, RP_NET_PORTS_MAX);
+	r->ports = calloc(n, sizeof(*r->ports));
+	if (!r->ports)
+		return oom(c);
+	r->n_ports = n;
+	for (size_t i = 0; i < n; i++) {
+		ret = parse_net_port(c, ptr_index(iat, at, i), json_object_array_get_idx(v, i),
+				     r->ports[i]);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* A unix peer's bound name: an absolute path, or '@' and an abstract name. */
+static int parse_net_unix(const struct pctx *c, const char *at, json_object *v,
+			  struct policy_net_rule *r)
+{
+	struct quoted q;
+	size_t len;
+	const char *s;
+	int ret;
+
+	ret = expect_type(c, at, v, json_type_string);
+	if (ret < 0)
+		return ret;
+	s = json_object_get_string(v);
+	len = json_object_get_string_len(v);
+	if (memchr(s, '\0', len))
+		return fail(c, at, "must not contain a NUL character");
+	if (len < 2 || (s[0] != '/' && s[0] != '@'))
+		return fail(c, at, "expected an absolute socket path or '@' and an abstract "
+			    "name, got %s", quote_n(&q, s, len));
+	if (len > RP_UNIX_NAME_MAX - (s[0] == '/'))
+		return fail(c, at, "too long (%zu bytes, at most %d)", len,
+			    RP_UNIX_NAME_MAX - (s[0] == '/'));
+	r->unix_name = strdup(s);
+	return r->unix_name ? 0 : oom(c);
+}
+
+static int parse_net_peer(const struct pctx *c, const char *at, json_object *o,
+			  struct policy_net_rule *r)
+{
+	static const char *const known[] = { "address", "ports", "unix", NULL };
+	char kat[PTR_MAX];
+	json_object *v;
+	int ret;
+
+	ret = get_object(c, at, o, known, NULL);
+	if (ret < 0)
+		return ret;
+	if (get_key(c, at, o, "unix", false, &v)) {
+		if (r->op != RP_NET_CONNECT)
+			return fail(c, ptr_key(kat, at, "unix"), "only valid with 'connect'");
+		if (json_object_object_length(o) != 1)
+			return fail(c, at, "'unix' excludes 'address' and 'ports'");
+		return parse_net_unix(c, ptr_key(kat, at, "unix"), v, r);
+	}
+	if (get_key(c, at, o, "address", false, &v)) {
+		ret = parse_net_address(c, ptr_key(kat, at, "address"), v, r);
+		if (ret < 0)
+			return ret;
+	}
+	if (get_key(c, at, o, "ports", false, &v))
+		return parse_net_ports(c, ptr_key(kat, at, "ports"), v, r);
+	return 0;
+}
+
+static int parse_net_rule(const struct pctx *c, const char *at, json_object *v,
+			  struct policy_net_rule *r)
+{
+	static const char *const known[] = { "create", "connect", "bind", "listen", "action",
+					     NULL };
+	static const struct key_hint hints[] = {
+		{ "access", "only valid in file rules" },
+		{ "path", "network rules name an operation: create, connect, bind or listen" },
+		{ NULL, NULL },
+	};
+	size_t found = 0;
+	char kat[PTR_MAX];
+	json_object *o;
+	int ret;
+
+	ret = get_object(c, at, v, known, hints);
+	if (ret < 0)
+		return ret;
+	for (int op = 0; op < RP_NET_OPS; op++)
+		if (json_object_object_get_ex(v, net_op_names[op], NULL)) {
+			found++;
+			r->op = op;
+		}
+	if (found != 1)
+		return fail(c, at, "exactly one of 'create', 'connect', 'bind', 'listen' is "
+			    "required");
+	json_object_object_get_ex(v, net_op_names[r->op], &o);
+	ptr_key(kat, at, net_op_names[r->op]);
+	ret = r->op == RP_NET_CREATE ? parse_net_create(c, kat, o, r) :
+				       parse_net_peer(c, kat, o, r);
+	if (ret < 0)
+		return ret;
+	return parse_rule_action(c, at, v, &r->action);
+}
+
+static int parse_net_rules(const struct pctx *c, json_object *doc, struct policy *p)
+{
+	char at[PTR_MAX];
+	json_object *arr;
+	size_t n;
+	int r;
+
+	r = get_rule_list(c, doc, "network", &arr, &n);
+	if (r <= 0)
+		return r;
+	p->net = calloc(n, sizeof(*p->net));
+	if (!p->net)
+		return oom(c);
+	p->n_net = n;
+	for (size_t i = 0; i < n; i++) {
+		r = parse_net_rule(c, ptr_index(at, ".network", i),
+				   json_object_array_get_idx(arr, i), &p->net[i]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* ---- top level ------------------------------------------------------------------------ */
 
 static int get_string_key(const struct pctx *c, json_object *doc, const char *key, bool required,
@@ -813,13 +1151,14 @@ static int parse_selector(const struct pctx *c, json_object *doc, struct policy 
 
 static int parse_defaults(const struct pctx *c, json_object *doc, struct policy *p)
 {
-	static const char *const known[] = { "file", "exec", NULL };
+	static const char *const known[] = { "file", "exec", "network", NULL };
 	char at[PTR_MAX], kat[PTR_MAX];
 	json_object *v, *d;
 	int r;
 
 	p->default_file = RP_ACT_ALLOW;
 	p->default_exec = RP_ACT_ALLOW;
+	p->default_net = RP_ACT_ALLOW;
 	if (!get_key(c, ".", doc, "defaults", false, &v))
 		return 0;
 	ptr_key(at, ".", "defaults");
@@ -831,19 +1170,25 @@ static int parse_defaults(const struct pctx *c, json_object *doc, struct policy 
 		if (r < 0)
 			return r;
 	}
-	if (get_key(c, at, v, "exec", false, &d))
-		return parse_action(c, ptr_key(kat, at, "exec"), d, true, &p->default_exec);
+	if (get_key(c, at, v, "exec", false, &d)) {
+		r = parse_action(c, ptr_key(kat, at, "exec"), d, true, &p->default_exec);
+		if (r < 0)
+			return r;
+	}
+	if (get_key(c, at, v, "network", false, &d))
+		return parse_action(c, ptr_key(kat, at, "network"), d, true, &p->default_net);
 	return 0;
 }
 
 static int parse_document(const struct pctx *c, json_object *doc, struct policy *p)
 {
 	static const char *const known[] = {
-		"apiVersion", "name", "mode", "selector", "defaults", "file", "exec", NULL,
+		"apiVersion", "name", "mode", "selector", "defaults", "file", "exec", "network",
+		NULL,
 	};
 	static int (*const steps[])(const struct pctx *, json_object *, struct policy *) = {
 		parse_name, parse_mode, parse_selector, parse_defaults, parse_file_rules,
-		parse_exec_rules,
+		parse_exec_rules, parse_net_rules,
 	};
 	int r;
 
@@ -858,8 +1203,8 @@ static int parse_document(const struct pctx *c, json_object *doc, struct policy 
 		if (r < 0)
 			return r;
 	}
-	if (!p->n_file && !p->n_exec)
-		return fail(c, ".", "at least one of 'file', 'exec' is required");
+	if (!p->n_file && !p->n_exec && !p->n_net)
+		return fail(c, ".", "at least one of 'file', 'exec', 'network' is required");
 	return 0;
 }
 
@@ -1190,6 +1535,12 @@ void policy_free(struct policy *p)
 		free(p->exec[i].parent.text);
 	}
 	free(p->exec);
+	for (size_t i = 0; i < p->n_net; i++) {
+		free(p->net[i].unix_name);
+		free(p->net[i].addr_text);
+		free(p->net[i].ports);
+	}
+	free(p->net);
 	free(p);
 }
 

@@ -11,9 +11,10 @@
  *   "name": "web",                              required, [a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?
  *   "mode": "enforce" | "audit",                optional, default enforce
  *   "selector": { "cgroups": ["/demo", ...] },  required, 1..64 absolute cgroup v2 paths
- *   "defaults": { "file": "allow"|"deny", "exec": "allow"|"deny" },   optional, allow
+ *   "defaults": { "file": ..., "exec": ..., "network": "allow"|"deny" }, optional, allow
  *   "file": [ FILE-RULE, ... ],                 optional, but not empty when present
- *   "exec": [ EXEC-RULE, ... ]                  optional, but not empty when present
+ *   "exec": [ EXEC-RULE, ... ],                 optional, but not empty when present
+ *   "network": [ NET-RULE, ... ]                optional, but not empty when present
  * }
  * FILE-RULE: exactly one of "path" (exact), "dir" (direct entries; with "recursive": true
  * every entry below), "glob" (* within one component, ** across components); "access":
@@ -23,7 +24,11 @@
  * (memfd or deleted file); optional "parent": { exactly one of "path", "dir" (+ "recursive"),
  * "glob" } restricting the rule to programs executed by a matching program;
  * "action": allow | deny | audit.
- * At least one of "file" or "exec" must be present.
+ * NET-RULE: exactly one of "create": { "family", optional "type", "protocol" },
+ * "connect" | "bind" | "listen": { optional "address" (CIDR), optional "ports" (numbers
+ * and "lo-hi" strings) }, or "connect": { "unix": "/path" | "@abstract" };
+ * "action": allow | deny | audit.
+ * At least one of "file", "exec" or "network" must be present.
  */
 #ifndef RAMPART_POLICY_H
 #define RAMPART_POLICY_H
@@ -66,6 +71,24 @@ struct policy_exec_rule {
 	enum rp_action action;
 };
 
+/* A network rule: exactly one operation. */
+struct policy_net_rule {
+	enum rp_net_op op;
+	enum rp_action action;
+	/* RP_NET_CREATE */
+	__u16 family;		/* AF_* */
+	__u16 type;		/* SOCK_* or RP_NET_ANY */
+	__u16 protocol;		/* IPPROTO_* or RP_NET_ANY */
+	/* RP_NET_CONNECT on a unix socket: the name the peer bound ('@...' abstract) */
+	char *unix_name;	/* NULL for inet rules */
+	/* RP_NET_CONNECT, RP_NET_BIND, RP_NET_LISTEN on inet addresses */
+	__u8 addr[16];		/* IPv6 form, IPv4 mapped; zero when any */
+	__u8 prefix;		/* bits of addr that must match, 0..128 */
+	char *addr_text;	/* as written, normalized ("10.0.0.0/8"), or NULL for any */
+	__u16 (*ports)[2];	/* inclusive ranges; NULL: any port */
+	size_t n_ports;
+};
+
 struct policy {
 	char *name;
 	char *source;		/* file name as given to the parser, for messages */
@@ -78,6 +101,9 @@ struct policy {
 	size_t n_file;
 	struct policy_exec_rule *exec;
 	size_t n_exec;
+	enum rp_action default_net;
+	struct policy_net_rule *net;
+	size_t n_net;
 };
 
 struct policy_error {
@@ -103,6 +129,9 @@ int policy_set_load(const char *const *paths, size_t n_paths, struct policy_set 
 void policy_set_free(struct policy_set *set);
 
 const char *policy_action_name(enum rp_action a);
+/* Names of network values: what 0 = family, 1 = type, 2 = protocol; NULL if unnamed. */
+const char *policy_net_name(int what, __u16 value);
+const char *policy_net_op_name(enum rp_net_op op);
 /* "read,write" style list of access names; buf of at least 64 bytes. */
 const char *policy_access_names(__u32 access, char *buf, size_t size);
 

@@ -8,7 +8,7 @@
 #ifndef RAMPART_ABI_H
 #define RAMPART_ABI_H
 
-#define RP_ABI_VERSION 1
+#define RP_ABI_VERSION 2
 
 /* Longest path the engine resolves, NUL included (PATH_MAX). Longer: "cannot decide". */
 #define RP_PATH_MAX 4096
@@ -49,7 +49,55 @@ enum rp_key_kind {
 	RP_KEY_FILE_GLOB = 13,	/* hash: keyed hash of the glob's text; value.flags: literal chars */
 	RP_KEY_EXEC_GLOB = 14,
 	RP_KEY_GLOB_SHAPE = 15,	/* hash: cat << 8 | index; value.glob: one shape */
+	RP_KEY_NET_CREATE = 16,	/* hash: RP_NET_CREATE_HASH(); value.actions/id[0]: verdict */
+	RP_KEY_NET_UNIX = 17,	/* hash: keyed hash of the peer's bound name; verdict */
+	RP_KEY_NET_DEFAULT = 18,	/* hash: 0; value.actions/id[0]: the network default */
 };
+
+/*
+ * Network rules. socket creation is decided by (family, type, protocol) with "any" for
+ * type and protocol; the programs look up the most specific form first. Inet addresses
+ * live in the rp_net LPM trie in IPv6 form (IPv4 as ::ffff:a.b.c.d, so an IPv4 rule also
+ * matches an IPv4-mapped address); each trie node holds, in precedence order, every port
+ * range of its own prefix and of the prefixes enclosing it, so one lookup decides.
+ */
+enum rp_net_op {
+	RP_NET_CREATE = 0,
+	RP_NET_CONNECT = 1,
+	RP_NET_BIND = 2,
+	RP_NET_LISTEN = 3,
+};
+#define RP_NET_OPS 4
+#define RP_NET_ANY 0xffff	/* type or protocol: any */
+#define RP_NET_CREATE_HASH(family, type, protocol)                                         \
+	((__u64)(family) << 32 | (__u64)(type) << 16 | (__u64)(protocol))
+#define RP_NET_PORTS_MAX 16	/* port ranges deciding one address prefix, per operation */
+#define RP_NET_ENTRIES_MAX 65536	/* trie nodes: two complete sets */
+#define RP_UNIX_NAME_MAX 108	/* sizeof(sun_path) */
+
+struct rp_net_key {
+	__u32 prefixlen;	/* 64 (gen, ruleset, op) + bits of addr */
+	__u32 gen;
+	__u16 ruleset;
+	__u8 op;		/* enum rp_net_op */
+	__u8 pad;
+	__u8 addr[16];		/* network byte order, IPv4 mapped into IPv6 */
+};
+_Static_assert(sizeof(struct rp_net_key) == 28, "rp_net_key layout");
+#define RP_NET_KEY_HDR_BITS 64
+
+struct rp_net_port {
+	__u16 lo, hi;		/* inclusive; 0-65535 for any port */
+	__u8 action;		/* enum rp_action */
+	__u8 pad[3];
+	__u32 rule_id;
+};
+
+struct rp_net_value {
+	__u32 n;		/* ports[] used, first match wins */
+	struct rp_net_port ports[RP_NET_PORTS_MAX];
+};
+_Static_assert(sizeof(struct rp_net_value) == 4 + 12 * RP_NET_PORTS_MAX, "rp_net_value");
 
 /*
  * Globs are matched by shape. A shape says, per component, whether the glob has a
@@ -118,7 +166,14 @@ enum rp_shape_flags {
 	RP_SHAPE_PARENT_PATHS = 1 << 5,	/* some exact parent pattern */
 	RP_SHAPE_FILE_DENIES = 1 << 6,	/* some file rule or the file default denies */
 	RP_SHAPE_EXEC_DENIES = 1 << 7,	/* some exec rule or the exec default denies */
+	RP_SHAPE_NET_CREATE = 1 << 8,	/* some socket creation rule */
+	RP_SHAPE_NET_UNIX = 1 << 9,	/* some unix connect rule */
+	RP_SHAPE_NET_INET = 1 << 10,	/* some connect, bind or listen rule on inet addresses */
+	RP_SHAPE_NET_DEFAULT = 1 << 11,	/* the network default is not allow */
+	RP_SHAPE_NET_DENIES = 1 << 12,	/* some network rule or the network default denies */
 };
+#define RP_SHAPE_NET (RP_SHAPE_NET_CREATE | RP_SHAPE_NET_UNIX | RP_SHAPE_NET_INET |       \
+		      RP_SHAPE_NET_DEFAULT)
 
 /*
  * A decision per access: actions holds 2 bits (enum rp_action) per access bit, and id[]
@@ -151,6 +206,7 @@ enum rp_category {
 	RP_CAT_FILE = 0,
 	RP_CAT_EXEC = 1,
 	RP_CAT_PARENT = 2,
+	RP_CAT_NET = 3,		/* only for undecided decisions: no path levels */
 };
 
 #define RP_ACTION_OF(actions, bit) (((actions) >> (2 * (bit))) & 3)
@@ -168,12 +224,27 @@ _Static_assert(sizeof(struct rp_state) == 8, "rp_state layout");
 enum rp_event_kind {
 	RP_EV_FILE = 1,
 	RP_EV_EXEC = 2,
+	RP_EV_NET = 3,
 };
 
 enum rp_event_flags {
 	RP_EVF_PATH_ERROR = 1 << 0,	/* path could not be resolved: error holds why */
 	RP_EVF_FILELESS = 1 << 1,	/* exec of a memfd or deleted file */
 	RP_EVF_PARENT_ERROR = 1 << 2,	/* the executing program's path could not be resolved */
+	RP_EVF_UNIX = 1 << 3,	/* network: path[] is a unix peer's bound name */
+	RP_EVF_INET = 1 << 4,	/* network: net.addr and net.port are set */
+};
+
+/* What a network event is about. */
+struct rp_net_obj {
+	__u8 op;		/* enum rp_net_op */
+	__u8 pad;
+	__u16 family;		/* socket's address family */
+	__u16 type;
+	__u16 protocol;
+	__u16 port;		/* host order */
+	__u16 pad2;
+	__u8 addr[16];		/* IPv6 form, IPv4 mapped */
 };
 
 struct rp_event {
@@ -190,14 +261,17 @@ struct rp_event {
 	__u32 gid;
 	__u32 gen;
 	__u32 rule_id;
-	__u32 access;		/* enum rp_access bits of the attempt */
+	union {
+		__u32 access;		/* file, exec: enum rp_access bits of the attempt */
+		struct rp_net_obj net;	/* network */
+	};
 	__s32 error;		/* path resolution error, when RP_EVF_PATH_ERROR */
 	__u64 time_boot_ns;	/* CLOCK_BOOTTIME */
 	__u64 cgroup_id;
 	char comm[RP_COMM_LEN];
-	char path[RP_PATH_MAX];
+	char path[RP_PATH_MAX];	/* file, exec: the object; network: a unix peer's name */
 };
-#define RP_EVENT_HDR_SIZE 80
+#define RP_EVENT_HDR_SIZE 104
 _Static_assert(sizeof(struct rp_event) == RP_EVENT_HDR_SIZE + RP_PATH_MAX, "rp_event layout");
 _Static_assert(__builtin_offsetof(struct rp_event, path) == RP_EVENT_HDR_SIZE, "path offset");
 

@@ -24,13 +24,14 @@ rp_policy() {
 	echo "$file"
 }
 
-# Starts `rampart run` with the given arguments; waits until it enforces.
+# Starts `rampart run` with the given arguments; waits until it enforces (loading and
+# verifying the programs takes seconds under TCG, more while other guests run).
 rp_start() {
 	RP_EVENTS=$BATS_TEST_TMPDIR/events.jsonl
 	RP_ERR=$BATS_TEST_TMPDIR/rampart.err
 	rampart run "$@" > "$RP_EVENTS" 2> "$RP_ERR" 3>&- &
 	RP_PID=$!
-	for _ in $(seq 100); do
+	for _ in $(seq 600); do
 		grep -q 'enforcing' "$RP_ERR" && return 0
 		kill -0 "$RP_PID" 2>/dev/null || break
 		sleep 0.1

@@ -183,7 +183,7 @@ UNIT_TEST(audit_rejects_malformed_events)
 	ev->abi = RP_ABI_VERSION + 1;
 	ASSERT_EQ(format_bad(ev, event_size(ev), &line), -EBADMSG, "foreign abi");
 	ev = new_event("/x");
-	ev->kind = RP_EV_EXEC + 1;
+	ev->kind = RP_EV_NET + 1;
 	ASSERT_EQ(format_bad(ev, event_size(ev), &line), -EBADMSG, "unknown kind");
 	ev = new_event("/etc/shadow");
 	ASSERT_EQ(format_bad(ev, RP_EVENT_HDR_SIZE + 5 + 1, &line), -EBADMSG,

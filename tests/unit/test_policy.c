@@ -501,7 +501,7 @@ UNIT_TEST(err_empty_rule_lists)
 
 UNIT_TEST(err_no_rules_at_all)
 {
-	ASSERT_PARSE_ERROR("{" HDR "}", "web.json: .: at least one of 'file', 'exec' is required");
+	ASSERT_PARSE_ERROR("{" HDR "}", "web.json: .: at least one of 'file', 'exec', 'network' is required");
 }
 
 UNIT_TEST(err_wrong_json_types)

@@ -1,0 +1,200 @@
+#!/usr/bin/env bats
+# Network enforcement: socket creation by family, type and protocol; connect, bind and
+# listen by CIDR and port; IPv4-mapped IPv6; unix connects by the name the peer bound.
+# Only loopback and sockets the test creates are used; every policy is scoped to a cgroup
+# the test creates.
+
+load helpers
+
+setup() {
+	CG=$(rp_cgroup_new)
+	T=$BATS_TEST_TMPDIR
+	SERVERS=()
+}
+
+teardown() {
+	for pid in "${SERVERS[@]}"; do kill "$pid" 2>/dev/null; done
+	rp_teardown
+}
+
+# net_policy NAME BODY: a policy on $CG whose other keys are BODY.
+net_policy() {
+	rp_policy "$1" "$CG" <<JSON
+{
+	"apiVersion": "rampart.dev/v1", "name": "$1",
+	"selector": { "cgroups": ["@CG@"] },
+	$2
+}
+JSON
+}
+
+# expect NAME EXPECTED ARGS...: rp-net ARGS inside the cgroup prints EXPECTED.
+expect() {
+	local name=$1 want=$2
+	shift 2
+	run rp_in_cgroup "$CG" rp-net "$@"
+	[[ $output == "$want" ]] ||
+		{ echo "check '$name' failed: rp-net $* printed '$output', expected '$want'" >&2; return 1; }
+}
+
+# expect_outside NAME EXPECTED ARGS...: the same outside the cgroup.
+expect_outside() {
+	local name=$1 want=$2
+	shift 2
+	run rp-net "$@"
+	[[ $output == "$want" ]] ||
+		{ echo "check '$name' failed: rp-net $* printed '$output', expected '$want'" >&2; return 1; }
+}
+
+# net_ev NAME NEEDLE...: the first event line containing every NEEDLE (5 s at most).
+net_ev() {
+	local name=$1 line
+	shift
+	for _ in $(seq 50); do
+		line=$(grep -F '"kind":"network"' "$RP_EVENTS" | grep -F -- "$1")
+		for n in "${@:2}"; do line=$(grep -F -- "$n" <<< "$line"); done
+		[[ -n $line ]] && { head -n 1 <<< "$line"; return 0; }
+		sleep 0.1
+	done
+	echo "check '$name' failed: no network event with $*; events:" >&2
+	cat "$RP_EVENTS" >&2
+	return 1
+}
+
+# serve KIND NAME: a unix server outside the cgroup, bound to NAME, for 60 s.
+serve() {
+	rp-net unix-serve "$1" "$2" 60 > "$T/serve.out" 3>&- &
+	SERVERS+=($!)
+	for _ in $(seq 50); do
+		grep -q listening "$T/serve.out" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "unix server on $2 did not start" >&2
+	return 1
+}
+
+@test "network: socket creation denied by family and type, inside the cgroup only" {
+	rp_start --policy "$(net_policy create '"network": [ { "create": { "family": "inet", "type": "dgram" }, "action": "deny" } ]')"
+	expect "inet dgram denied" EPERM create inet dgram
+	expect "inet stream allowed" ok create inet stream
+	expect "inet6 dgram allowed" ok create inet6 dgram
+	expect_outside "inet dgram allowed outside" ok create inet dgram
+	line=$(net_ev "create event" '"operation":"create"')
+	rp_contains "decision" "$line" '"decision":"deny","mode":"enforce","policy":"create","rule":"network[0]"'
+	rp_contains "object" "$line" '"family":"inet","type":"dgram","protocol":"udp"'
+}
+
+@test "network: the most specific creation rule wins (type and protocol beat family)" {
+	rp_start --policy "$(net_policy create2 '"network": [
+		{ "create": { "family": "inet" }, "action": "deny" },
+		{ "create": { "family": "inet", "type": "stream", "protocol": "tcp" }, "action": "allow" },
+		{ "create": { "family": "inet", "protocol": "icmp" }, "action": "audit" } ]')"
+	expect "tcp stream allowed by the specific rule" ok create inet stream
+	expect "udp denied by the family rule" EPERM create inet dgram
+	expect "icmp raw audited (protocol beats family)" ok create inet raw 1
+	line=$(net_ev "audit event" '"decision":"audit"')
+	rp_contains "audited rule" "$line" '"rule":"network[2]"'
+	rp_contains "raw icmp" "$line" '"type":"raw","protocol":"icmp"'
+}
+
+@test "network: connect denied by CIDR and port range, IPv4-mapped IPv6 included" {
+	rp_start --policy "$(net_policy conn '"network": [ { "connect": { "address": "127.0.0.0/8", "ports": ["9000-9100", 7777] }, "action": "deny" } ]')"
+	expect "udp 127.0.0.1:9050 denied" EPERM connect udp 127.0.0.1 9050
+	expect "tcp 127.0.0.2:7777 denied" EPERM connect tcp 127.0.0.2 7777
+	expect "udp 127.0.0.1:9200 allowed" ok connect udp 127.0.0.1 9200
+	expect "tcp to a closed allowed port is refused by the stack" ECONNREFUSED connect tcp 127.0.0.1 9101
+	expect "IPv4-mapped on an inet6 socket denied" EPERM connect udp ::ffff:127.0.0.1 9050
+	expect "::1 is not in 127.0.0.0/8" ok connect udp ::1 9050
+	expect_outside "allowed outside the cgroup" ok connect udp 127.0.0.1 9050
+	line=$(net_ev "connect event" '"address":"127.0.0.1","port":9050')
+	rp_contains "connect event fields" "$line" '"operation":"connect","family":"inet","type":"dgram","protocol":"udp"'
+	line=$(net_ev "mapped event" '"address":"::ffff:127.0.0.1"')
+	rp_contains "mapped event family" "$line" '"family":"inet6"'
+}
+
+@test "network: IPv6 CIDRs, and the longest prefix wins" {
+	rp_start --policy "$(net_policy v6 '"network": [
+		{ "connect": { "address": "::1/128" }, "action": "deny" },
+		{ "connect": { "address": "127.0.0.0/8" }, "action": "deny" },
+		{ "connect": { "address": "127.0.0.2" }, "action": "allow" } ]')"
+	expect "::1 denied" EPERM connect udp ::1 53
+	expect "127.0.0.3 denied by /8" EPERM connect udp 127.0.0.3 53
+	expect "127.0.0.2 allowed by /32" ok connect udp 127.0.0.2 53
+	line=$(net_ev "v6 event" '"address":"::1"')
+	rp_contains "rule of ::1" "$line" '"rule":"network[0]"'
+}
+
+@test "network: at one prefix a single port beats a range, and deny beats allow at equal rank" {
+	rp_start --policy "$(net_policy ports '"network": [
+		{ "connect": { "ports": ["5000-5100"] }, "action": "deny" },
+		{ "connect": { "ports": [5050] }, "action": "allow" },
+		{ "connect": { "ports": [6000] }, "action": "allow" },
+		{ "connect": { "ports": [6000] }, "action": "deny" } ]')"
+	expect "5050 allowed by the single port" ok connect udp 127.0.0.1 5050
+	expect "5051 denied by the range" EPERM connect udp 127.0.0.1 5051
+	expect "6000: deny beats allow" EPERM connect udp 127.0.0.1 6000
+	line=$(net_ev "6000 event" '"port":6000')
+	rp_contains "deciding rule" "$line" '"rule":"network[3]"'
+}
+
+@test "network: bind and listen decided by address and port" {
+	rp_start --policy "$(net_policy bl '"network": [
+		{ "bind": { "ports": ["0-1023"] }, "action": "deny" },
+		{ "listen": { "address": "127.0.0.0/8", "ports": [7000] }, "action": "deny" } ]')"
+	expect "bind to a privileged port denied" EPERM bind udp 127.0.0.1 80
+	expect "bind to 8080 allowed" ok bind udp 127.0.0.1 8080
+	expect "bind on inet6 denied too" EPERM bind tcp ::1 443
+	expect "listen on 7000 denied" EPERM listen 127.0.0.1 7000
+	expect "listen on 7001 allowed" ok listen 127.0.0.1 7001
+	line=$(net_ev "listen event" '"operation":"listen"')
+	rp_contains "listen event object" "$line" '"address":"127.0.0.1","port":7000'
+	line=$(net_ev "bind event" '"operation":"bind"' '"port":80')
+	rp_contains "bind rule" "$line" '"rule":"network[0]"'
+}
+
+@test "network: a deny default makes the rules an allow-list" {
+	rp_start --policy "$(net_policy allowlist '"defaults": { "network": "deny" }, "network": [
+		{ "create": { "family": "inet", "type": "dgram" }, "action": "allow" },
+		{ "connect": { "address": "127.0.0.1", "ports": [5353] }, "action": "allow" } ]')"
+	expect "allowed connect" ok connect udp 127.0.0.1 5353
+	expect "other port denied by the default" EPERM connect udp 127.0.0.1 5354
+	expect "stream socket denied by the default" EPERM create inet stream
+	expect "unix socket denied by the default" EPERM create unix stream
+	line=$(net_ev "default event" '"port":5354')
+	rp_contains "default names itself" "$line" '"rule":"defaults.network"'
+}
+
+@test "network: unix connects are decided by the name the server bound" {
+	mkdir -p "$T/run" "$T/other"
+	serve stream "$T/run/api.sock"
+	serve stream "$T/other/ok.sock"
+	ln -s "$T/run/api.sock" "$T/link.sock"
+	rp_start --policy "$(net_policy unix "\"network\": [ { \"connect\": { \"unix\": \"$T/run/api.sock\" }, \"action\": \"deny\" } ]")"
+	expect "direct path denied" EPERM unix-connect "$T/run/api.sock"
+	expect "through a symlink denied" EPERM unix-connect "$T/link.sock"
+	run rp_in_cgroup "$CG" sh -c "cd '$T/run' && exec rp-net unix-connect api.sock"
+	rp_check "relative path denied" [ "$output" = EPERM ]
+	expect "another socket allowed" ok unix-connect "$T/other/ok.sock"
+	expect_outside "allowed outside the cgroup" ok unix-connect "$T/run/api.sock"
+	line=$(net_ev "unix event" "\"address\":\"$T/run/api.sock\"")
+	rp_contains "unix event" "$line" '"operation":"connect","family":"unix","type":"stream"'
+}
+
+@test "network: abstract unix names, stream and datagram" {
+	serve stream "@rp-abs-$$"
+	serve dgram "@rp-dg-$$"
+	rp_start --policy "$(net_policy abs "\"network\": [
+		{ \"connect\": { \"unix\": \"@rp-abs-$$\" }, \"action\": \"deny\" },
+		{ \"connect\": { \"unix\": \"@rp-dg-$$\" }, \"action\": \"deny\" } ]")"
+	expect "abstract stream denied" EPERM unix-connect "@rp-abs-$$"
+	expect "abstract datagram send denied" EPERM unix-send "@rp-dg-$$"
+	line=$(net_ev "abstract event" "\"address\":\"@rp-dg-$$\"")
+	rp_contains "dgram event" "$line" '"type":"dgram"'
+}
+
+@test "network: audit mode reports what enforce would deny, and denies nothing" {
+	rp_start --policy "$(net_policy watch '"mode": "audit", "network": [ { "connect": { "address": "127.0.0.0/8" }, "action": "deny" } ]')"
+	expect "allowed in audit mode" ok connect udp 127.0.0.1 9999
+	line=$(net_ev "audit-mode event" '"port":9999')
+	rp_contains "audit mode event" "$line" '"decision":"audit","mode":"audit","policy":"watch"'
+}
