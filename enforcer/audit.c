@@ -62,7 +62,13 @@ static void audit_add_rule(json_object *o, const struct rp_event *ev, const stru
 	audit_add(o, "generation", json_object_new_int64(ev->gen));
 }
 
-static void audit_add_process(json_object *o, const struct rp_event *ev)
+static json_object *audit_string_or_null(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+static void audit_add_process(json_object *o, const struct rp_event *ev,
+			      const struct audit_context *ctx)
 {
 	char comm[RP_COMM_LEN + 1];
 
@@ -74,7 +80,9 @@ static void audit_add_process(json_object *o, const struct rp_event *ev)
 	audit_add(o, "uid", json_object_new_int64(ev->uid));
 	audit_add(o, "gid", json_object_new_int64(ev->gid));
 	audit_add(o, "comm", json_object_new_string(comm));
+	audit_add(o, "exe", audit_string_or_null(ctx->exe));
 	audit_add(o, "cgroup_id", json_object_new_uint64(ev->cgroup_id));
+	audit_add(o, "cgroup", audit_string_or_null(ctx->cgroup));
 }
 
 static bool audit_event_valid(const struct rp_event *ev, size_t size)
@@ -134,8 +142,22 @@ static void audit_add_net(json_object *o, const struct rp_event *ev)
 	}
 }
 
+__u32 audit_event_tgid(const void *data, size_t size)
+{
+	const struct rp_event *ev = data;
+
+	return audit_event_valid(ev, size) ? ev->tgid : 0;
+}
+
+__u64 audit_event_cgroup(const void *data, size_t size)
+{
+	const struct rp_event *ev = data;
+
+	return audit_event_valid(ev, size) ? ev->cgroup_id : 0;
+}
+
 int audit_format(const void *data, size_t size, const struct compile_rule *rule,
-		 long long boot_to_real_ns, char **ret_line)
+		 const struct audit_context *ctx, char **ret_line)
 {
 	const struct rp_event *ev = data;
 	char when[48];
@@ -147,13 +169,15 @@ int audit_format(const void *data, size_t size, const struct compile_rule *rule,
 	o = json_object_new_object();
 	if (!o)
 		return -ENOMEM;
-	audit_time(boot_to_real_ns + (long long)ev->time_boot_ns, when, sizeof(when));
+	audit_time(ctx->boot_to_real_ns + (long long)ev->time_boot_ns, when, sizeof(when));
 	audit_add(o, "time", json_object_new_string(when));
+	audit_add(o, "schema", json_object_new_int(AUDIT_SCHEMA_VERSION));
+	audit_add(o, "node", audit_string_or_null(ctx->node));
 	audit_add(o, "kind", json_object_new_string(ev->kind == RP_EV_EXEC ? "exec" :
 						    ev->kind == RP_EV_NET ? "network" : "file"));
 	audit_add(o, "decision", json_object_new_string(policy_action_name(ev->decision)));
 	audit_add_rule(o, ev, rule);
-	audit_add_process(o, ev);
+	audit_add_process(o, ev, ctx);
 	if (ev->kind == RP_EV_NET)
 		audit_add_net(o, ev);
 	else

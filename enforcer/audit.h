@@ -10,13 +10,29 @@
 /* CLOCK_REALTIME minus CLOCK_BOOTTIME now, to date events stamped with boot time. */
 long long audit_boot_to_real_ns(void);
 
+/* The version of the event schema (docs/audit.md); bumped on any incompatible change. */
+#define AUDIT_SCHEMA_VERSION 1
+
+/* What the daemon knows of an event beyond the kernel's record; strings may be NULL. */
+struct audit_context {
+	long long boot_to_real_ns;	/* audit_boot_to_real_ns() */
+	const char *node;	/* this machine's node name */
+	const char *exe;	/* the process's executable, read when the event is handled */
+	const char *cgroup;	/* the process's cgroup, below the cgroup2 mount */
+};
+
 /*
  * Formats one event of size bytes as a JSON line (no newline) into a malloc'd string.
  * rule is what the event's rule id names in its generation's table, or NULL if unknown.
  * 0, -EBADMSG for a malformed or foreign-ABI event, or -ENOMEM.
  */
 int audit_format(const void *data, size_t size, const struct compile_rule *rule,
-		 long long boot_to_real_ns, char **ret_line);
+		 const struct audit_context *ctx, char **ret_line);
+
+/* The tgid of a well-formed event (for looking up its executable), or 0. */
+__u32 audit_event_tgid(const void *data, size_t size);
+/* The cgroup id of a well-formed event, or 0. */
+__u64 audit_event_cgroup(const void *data, size_t size);
 
 /*
  * Who did what to which object, as one keyed 64-bit hash of the event without its time

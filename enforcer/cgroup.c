@@ -154,3 +154,91 @@ int cgroup_expand(const char *mount, const char *pattern, cgroup_expand_fn fn, v
 	close(dfd);
 	return ret;
 }
+
+int cgroup_names_open(struct cgroup_names *c, const char *mount)
+{
+	struct {
+		struct file_handle fh;
+		__u64 id;
+	} h = { .fh.handle_bytes = sizeof(__u64) };
+	int mnt_id;
+
+	memset(c, 0, sizeof(*c));
+	c->mount_fd = open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c->mount_fd < 0)
+		return -errno;
+	if (name_to_handle_at(c->mount_fd, "", &h.fh, &mnt_id, AT_EMPTY_PATH) < 0) {
+		int ret = -errno;
+
+		close(c->mount_fd);
+		c->mount_fd = -1;
+		return ret;
+	}
+	c->handle_type = h.fh.handle_type;
+	c->mount_len = strlen(mount);
+	return 0;
+}
+
+/* Resolves an id the slow way: open the cgroup by its handle, read the link back. */
+static char *cgroup_names_resolve(const struct cgroup_names *c, __u64 id)
+{
+	struct {
+		struct file_handle fh;
+		__u64 id;
+	} h = { .fh.handle_bytes = sizeof(__u64), .fh.handle_type = c->handle_type, .id = id };
+	char link[64], target[4096 + 256];
+	ssize_t n;
+	int fd;
+
+	fd = open_by_handle_at(c->mount_fd, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	close(fd);
+	if (n < 0 || (size_t)n < c->mount_len)
+		return NULL;
+	target[n] = '\0';
+	return strdup(target[c->mount_len] ? target + c->mount_len : "/");
+}
+
+const char *cgroup_names_lookup(struct cgroup_names *c, __u64 id)
+{
+	size_t i = (id * 0x9e3779b97f4a7c15ULL) >> 56;	/* 256 slots */
+	char *path;
+
+	if (c->mount_fd < 0 || !id)
+		return NULL;
+	if (c->slot[i].path && c->slot[i].id == id)
+		return c->slot[i].path;
+	path = cgroup_names_resolve(c, id);
+	if (!path)
+		return NULL;
+	free(c->slot[i].path);
+	c->slot[i].id = id;
+	c->slot[i].path = path;
+	return path;
+}
+
+void cgroup_names_close(struct cgroup_names *c)
+{
+	if (c->mount_fd >= 0)
+		close(c->mount_fd);
+	for (size_t i = 0; i < CGROUP_NAMES_SLOTS; i++)
+		free(c->slot[i].path);
+	memset(c, 0, sizeof(*c));
+	c->mount_fd = -1;
+}
+
+const char *proc_exe(__u32 tgid, char *buf, size_t size)
+{
+	char link[32];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%u/exe", tgid);
+	n = readlink(link, buf, size - 1);
+	if (n < 0)
+		return NULL;
+	buf[n] = '\0';
+	return buf;
+}

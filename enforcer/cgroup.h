@@ -11,6 +11,7 @@
 #define RAMPART_CGROUP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <linux/types.h>
 
 /*
@@ -34,5 +35,29 @@ typedef int (*cgroup_expand_fn)(void *ctx, const char *path);
  * when nothing matched), fn's first nonzero return, or a negative errno.
  */
 int cgroup_expand(const char *mount, const char *pattern, cgroup_expand_fn fn, void *ctx);
+
+/*
+ * Cgroup ids back to paths, for events: a small cache in front of open_by_handle_at() on
+ * the cgroup2 mount. Ids are never reused while the system runs, so entries stay true.
+ */
+#define CGROUP_NAMES_SLOTS 256
+
+struct cgroup_names {
+	int mount_fd;		/* -1 until opened */
+	int handle_type;
+	size_t mount_len;
+	struct {
+		__u64 id;
+		char *path;
+	} slot[CGROUP_NAMES_SLOTS];
+};
+
+int cgroup_names_open(struct cgroup_names *c, const char *mount);
+/* The path below the mount ("/" for the root), or NULL when the cgroup is gone. */
+const char *cgroup_names_lookup(struct cgroup_names *c, __u64 id);
+void cgroup_names_close(struct cgroup_names *c);
+
+/* The executable of process tgid, from /proc, into buf; NULL when it has gone. */
+const char *proc_exe(__u32 tgid, char *buf, size_t size);
 
 #endif /* RAMPART_CGROUP_H */

@@ -821,10 +821,16 @@ static int parse_net_address(const struct pctx *c, const char *at, json_object *
 	}
 	r->prefix = (__u8)(bits + (v4 ? 96 : 0));
 	for (unsigned i = r->prefix; i < 128; i++)
-		if (r->addr[i / 8] & (0x80 >> (i % 8)))
-			return fail(c, at, "%s has host bits set (did you mean %s/%lu with the "
-				    "host bits zeroed?)", quote(&q, json_object_get_string(v)),
-				    text, bits);
+		if (r->addr[i / 8] & (0x80 >> (i % 8))) {
+			char net[INET6_ADDRSTRLEN];
+
+			for (unsigned j = r->prefix; j < 128; j++)
+				r->addr[j / 8] &= ~(0x80 >> (j % 8));
+			inet_ntop(v4 ? AF_INET : AF_INET6, r->addr + (v4 ? 12 : 0), net,
+				  sizeof(net));
+			return fail(c, at, "%s has host bits set (did you mean '%s/%lu'?)",
+				    quote(&q, json_object_get_string(v)), net, bits);
+		}
 	if (slash)
 		*slash = '/';
 	else

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/utsname.h>
 
 #include <bpf/libbpf.h>
 
@@ -43,6 +44,13 @@ struct run_ctx {
 	char cgroup2_mount[256];
 	const char *const *paths;
 	size_t n_paths;
+	char node[65];			/* uname's nodename, for events */
+	struct cgroup_names cgroup_names;	/* cgroup ids back to paths, for events */
+};
+
+struct run_event_ctx {
+	struct audit_context ctx;
+	char exe[4096];
 };
 
 static volatile sig_atomic_t run_stop, run_reload;
@@ -76,8 +84,24 @@ static const struct compile_rule *run_rule(const struct run_ctx *rc, __u32 gen, 
 	return g->gen == gen ? compiled_rule(&g->set, id) : NULL;
 }
 
+/* What the daemon adds to the kernel's record: node, executable and cgroup path. */
+static const struct audit_context *run_event_context(struct run_ctx *rc, const void *data,
+						     size_t size, struct run_event_ctx *ec)
+{
+	__u32 tgid = audit_event_tgid(data, size);
+
+	ec->ctx = (struct audit_context){
+		.boot_to_real_ns = audit_boot_to_real_ns(),
+		.node = rc->node,
+		.exe = tgid ? proc_exe(tgid, ec->exe, sizeof(ec->exe)) : NULL,
+		.cgroup = cgroup_names_lookup(&rc->cgroup_names, audit_event_cgroup(data, size)),
+	};
+	return &ec->ctx;
+}
+
 static int run_handle_event(void *ctx, void *data, size_t size)
 {
+	struct run_event_ctx actx;
 	struct run_ctx *rc = ctx;
 	const struct rp_event *ev = data;
 	const struct compile_rule *rule = NULL;
@@ -85,7 +109,7 @@ static int run_handle_event(void *ctx, void *data, size_t size)
 
 	if (size >= RP_EVENT_HDR_SIZE)
 		rule = run_rule(rc, ev->gen, ev->rule_id);
-	if (audit_format(data, size, rule, audit_boot_to_real_ns(), &line)) {
+	if (audit_format(data, size, rule, run_event_context(rc, data, size, &actx), &line)) {
 		log_warn("malformed event of %zu bytes from the kernel, ignoring", size);
 		return 0;
 	}
@@ -246,6 +270,7 @@ int run_daemon(const char *const *paths, size_t n_paths)
 	struct policy_error err;
 	struct probe_report probe;
 	struct policy_set set = {};
+	struct utsname uts;
 	int ret;
 
 	/* Validate before touching the kernel: a bad policy is the first thing to hear of. */
@@ -256,6 +281,12 @@ int run_daemon(const char *const *paths, size_t n_paths)
 	if (run_explain_unusable(&probe))
 		return 1;
 	snprintf(rc.cgroup2_mount, sizeof(rc.cgroup2_mount), "%s", probe.cgroup2_mount);
+	if (uname(&uts) == 0)
+		snprintf(rc.node, sizeof(rc.node), "%s", uts.nodename);
+	ret = cgroup_names_open(&rc.cgroup_names, rc.cgroup2_mount);
+	if (ret)
+		log_warn("cgroup paths will be missing from events: opening %s: %s",
+			 rc.cgroup2_mount, strerror(-ret));
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
@@ -263,6 +294,7 @@ int run_daemon(const char *const *paths, size_t n_paths)
 	if (!ret)
 		ret = run_loop(&rc);
 	loader_close(&rc.loader);
+	cgroup_names_close(&rc.cgroup_names);
 	for (int i = 0; i < RUN_HISTORY; i++)
 		compiled_set_free(&rc.history[i].set);
 	if (!ret)

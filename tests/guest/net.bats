@@ -82,6 +82,9 @@ serve() {
 	line=$(net_ev "create event" '"operation":"create"')
 	rp_contains "decision" "$line" '"decision":"deny","mode":"enforce","policy":"create","rule":"network[0]"'
 	rp_contains "object" "$line" '"family":"inet","type":"dgram","protocol":"udp"'
+	rp_contains "schema and node" "$line" "\"schema\":1,\"node\":\"$(uname -n)\""
+	rp_contains "executable" "$line" '"comm":"rp-net","exe":"/usr/bin/rp-net"'
+	rp_contains "cgroup path" "$line" "\"cgroup\":\"$CG\""
 }
 
 @test "network: the most specific creation rule wins (type and protocol beat family)" {

@@ -14,6 +14,13 @@
 #define T_REAL_NS 1767323045000000007LL
 #define T_BOOT_NS 987654321ULL
 
+static const struct audit_context test_ctx = {
+	.boot_to_real_ns = T_REAL_NS - (long long)T_BOOT_NS,
+	.node = "node-1",
+	.exe = "/usr/bin/cat",
+	.cgroup = "/kubepods/pod-a",
+};
+
 static struct rp_event *new_event(const char *path)
 {
 	struct rp_event *ev = calloc(1, sizeof(*ev));
@@ -48,7 +55,7 @@ static int format_event(struct rp_event *ev, const struct compile_rule *rule, ch
 	int ret;
 
 	*line = NULL;
-	ret = audit_format(ev, event_size(ev), rule, T_REAL_NS - (long long)T_BOOT_NS, line);
+	ret = audit_format(ev, event_size(ev), rule, &test_ctx, line);
 	free(ev);
 	return ret;
 }
@@ -64,10 +71,12 @@ UNIT_TEST(audit_formats_known_event_exactly)
 	ASSERT_OK(ret, "audit_format");
 	snprintf(got, sizeof(got), "%s", line);
 	free(line);
-	ASSERT_STREQ(got, "{\"time\":\"2026-01-02T03:04:05.000000007Z\",\"kind\":\"file\","
+	ASSERT_STREQ(got, "{\"time\":\"2026-01-02T03:04:05.000000007Z\",\"schema\":1,"
+		     "\"node\":\"node-1\",\"kind\":\"file\","
 		     "\"decision\":\"deny\",\"mode\":\"enforce\",\"policy\":\"web\","
 		     "\"rule\":\"file[0]\",\"generation\":3,\"pid\":1234,\"tid\":1235,\"ppid\":1,"
-		     "\"uid\":1000,\"gid\":1001,\"comm\":\"cat\",\"cgroup_id\":4242,"
+		     "\"uid\":1000,\"gid\":1001,\"comm\":\"cat\",\"exe\":\"/usr/bin/cat\","
+		     "\"cgroup_id\":4242,\"cgroup\":\"/kubepods/pod-a\","
 		     "\"path\":\"/etc/shadow\",\"access\":[\"read\",\"write\"]}", "JSON line");
 }
 
@@ -126,7 +135,7 @@ UNIT_TEST(audit_prints_full_16_byte_comm)
 	ASSERT_OK(ret, "audit_format");
 	snprintf(got, sizeof(got), "%s", line);
 	free(line);
-	ASSERT_CONTAINS(got, "\"comm\":\"abcdefghijklmnop\",\"cgroup_id\":4242,",
+	ASSERT_CONTAINS(got, "\"comm\":\"abcdefghijklmnop\",\"exe\":",
 			"16-char comm");
 }
 
@@ -163,7 +172,7 @@ UNIT_TEST(audit_prints_full_64_bit_cgroup_id)
 /* audit_format() on ev with the given size must refuse and leave *line alone. */
 static int format_bad(struct rp_event *ev, size_t size, char **line)
 {
-	int ret = audit_format(ev, size, &web_rule, T_REAL_NS, line);
+	int ret = audit_format(ev, size, &web_rule, &test_ctx, line);
 
 	free(ev);
 	return ret;
@@ -278,4 +287,59 @@ UNIT_TEST(audit_identity_ignores_time_and_thread_only)
 		  "foreign ABI refused");
 	free(a);
 	free(b);
+}
+
+UNIT_TEST(audit_formats_network_events)
+{
+	struct rp_event *ev = new_event("");
+	const struct compile_rule rule = { .policy = "net", .label = "network[2]" };
+	char *line, got[1024];
+
+	ev->kind = RP_EV_NET;
+	ev->flags = RP_EVF_INET;
+	memset(&ev->net, 0, sizeof(ev->net));
+	ev->net.op = RP_NET_CONNECT;
+	ev->net.family = 2;
+	ev->net.type = 1;
+	ev->net.protocol = 6;
+	ev->net.port = 443;
+	ev->net.addr[10] = ev->net.addr[11] = 0xff;
+	ev->net.addr[12] = 10;
+	ev->net.addr[15] = 7;
+	ASSERT_OK(format_event(ev, &rule, &line), "audit_format");
+	snprintf(got, sizeof(got), "%s", line);
+	free(line);
+	ASSERT_CONTAINS(got, "\"kind\":\"network\",\"decision\":\"deny\"", "kind");
+	ASSERT_CONTAINS(got, "\"cgroup\":\"/kubepods/pod-a\",\"operation\":\"connect\","
+			"\"family\":\"inet\",\"type\":\"stream\",\"protocol\":\"tcp\","
+			"\"address\":\"10.0.0.7\",\"port\":443}", "inet object, no path or access");
+
+	ev = new_event("@abs\x01");
+	ev->kind = RP_EV_NET;
+	ev->flags = RP_EVF_UNIX;
+	memset(&ev->net, 0, sizeof(ev->net));
+	ev->net.op = RP_NET_CONNECT;
+	ev->net.family = 1;
+	ev->net.type = 2;
+	ASSERT_OK(format_event(ev, &rule, &line), "audit_format unix");
+	snprintf(got, sizeof(got), "%s", line);
+	free(line);
+	ASSERT_CONTAINS(got, "\"operation\":\"connect\",\"family\":\"unix\",\"type\":\"dgram\","
+			"\"address\":\"@abs\\u0001\"}", "unix peer name, escaped, no protocol");
+
+	ev = new_event("");
+	ev->kind = RP_EV_NET;
+	ev->flags = RP_EVF_INET;
+	memset(&ev->net, 0, sizeof(ev->net));
+	ev->net.op = RP_NET_BIND;
+	ev->net.family = 10;
+	ev->net.type = 2;
+	ev->net.protocol = 17;
+	ev->net.addr[15] = 1;
+	ev->net.port = 53;
+	ASSERT_OK(format_event(ev, &rule, &line), "audit_format inet6");
+	snprintf(got, sizeof(got), "%s", line);
+	free(line);
+	ASSERT_CONTAINS(got, "\"operation\":\"bind\",\"family\":\"inet6\",\"type\":\"dgram\","
+			"\"protocol\":\"udp\",\"address\":\"::1\",\"port\":53}", "inet6 object");
 }

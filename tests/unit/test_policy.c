@@ -1153,3 +1153,110 @@ UNIT_TEST(destructors_accept_null)
 	policy_set_free(&empty);
 	ASSERT_TRUE(empty.policies == NULL, "still empty");
 }
+
+/* ---- network rules -------------------------------------------------------------------- */
+
+#define DOC_NET(rules) "{" HDR ", 'network': [" rules "]}"
+
+UNIT_TEST(net_rules_parse_into_the_model)
+{
+	static const __u8 ten[16] = { [10] = 0xff, [11] = 0xff, [12] = 10 };
+	static const __u8 fd00[16] = { 0xfd };
+	struct policy *p = NULL;
+
+	ASSERT_PARSE_OK("{" HDR ", 'defaults': {'network': 'deny'}, 'network': ["
+			"{'create': {'family': 'inet', 'type': 'raw', 'protocol': 'icmp'}, 'action': 'deny'},"
+			"{'create': {'family': 'netlink', 'protocol': 9}, 'action': 'audit'},"
+			"{'connect': {'address': '10.0.0.0/8', 'ports': [443, '8000-8080']}, 'action': 'allow'},"
+			"{'bind': {'address': 'fd00::/8'}, 'action': 'deny'},"
+			"{'listen': {}, 'action': 'deny'},"
+			"{'connect': {'unix': '@docker'}, 'action': 'deny'} ]}", &p);
+	ASSERT_EQ(p->default_net, RP_ACT_DENY, "network default");
+	ASSERT_EQ(p->n_net, 6, "six rules");
+	ASSERT_EQ(p->net[0].op, RP_NET_CREATE, "create op");
+	ASSERT_EQ(p->net[0].family, 2, "inet is 2");
+	ASSERT_EQ(p->net[0].type, 3, "raw is 3");
+	ASSERT_EQ(p->net[0].protocol, 1, "icmp is 1");
+	ASSERT_EQ(p->net[1].type, RP_NET_ANY, "type left out: any");
+	ASSERT_EQ(p->net[1].protocol, 9, "protocol by number");
+	ASSERT_EQ(p->net[1].action, RP_ACT_AUDIT, "audit action");
+	ASSERT_EQ(p->net[2].op, RP_NET_CONNECT, "connect op");
+	ASSERT_TRUE(memcmp(p->net[2].addr, ten, 16) == 0, "IPv4 stored mapped");
+	ASSERT_EQ(p->net[2].prefix, 104, "/8 is 96 + 8 bits");
+	ASSERT_STREQ(p->net[2].addr_text, "10.0.0.0/8", "address text");
+	ASSERT_EQ(p->net[2].n_ports, 2, "two port ranges");
+	ASSERT_EQ(p->net[2].ports[0][0] == 443 && p->net[2].ports[0][1] == 443, 1, "single port");
+	ASSERT_EQ(p->net[2].ports[1][0] == 8000 && p->net[2].ports[1][1] == 8080, 1, "range");
+	ASSERT_TRUE(memcmp(p->net[3].addr, fd00, 16) == 0 && p->net[3].prefix == 8, "IPv6 /8");
+	ASSERT_EQ(p->net[4].prefix, 0, "no address: any");
+	ASSERT_TRUE(p->net[4].addr_text == NULL && p->net[4].ports == NULL, "any address and port");
+	ASSERT_STREQ(p->net[5].unix_name, "@docker", "abstract unix name");
+	policy_free(p);
+}
+
+UNIT_TEST(net_rule_alone_makes_a_policy)
+{
+	struct policy *p = NULL;
+
+	ASSERT_PARSE_OK(DOC_NET("{'connect': {'address': '::1'}, 'action': 'deny'}"), &p);
+	ASSERT_EQ(p->net[0].prefix, 128, "an address without a length is a host");
+	ASSERT_STREQ(p->net[0].addr_text, "::1/128", "host address text");
+	policy_free(p);
+}
+
+UNIT_TEST(err_net_rules_point_at_the_element)
+{
+	ASSERT_PARSE_ERROR(DOC_NET("{'action': 'deny'}"),
+			   "web.json: .network[0]: exactly one of 'create', 'connect', 'bind', "
+			   "'listen' is required");
+	ASSERT_PARSE_ERROR(DOC_NET("{'create': {'family': 'inet'}, 'bind': {}, 'action': 'deny'}"),
+			   "web.json: .network[0]: exactly one of 'create', 'connect', 'bind', "
+			   "'listen' is required");
+	ASSERT_PARSE_ERROR(DOC_NET("{'create': {'type': 'raw'}, 'action': 'deny'}"),
+			   "web.json: .network[0].create.family: missing required key");
+	ASSERT_PARSE_ERROR(DOC_NET("{'create': {'family': 'inet4'}, 'action': 'deny'}"),
+			   "web.json: .network[0].create.family: unknown 'inet4' (expected unix, "
+			   "inet, ax25, ipx, appletalk, x25, inet6, key, netlink, packet, rds, llc, "
+			   "can, tipc, bluetooth, alg, vsock, kcm, qipcrtr, smc, xdp, mctp)");
+	ASSERT_PARSE_ERROR(DOC_NET("{'create': {'family': 'inet', 'protocol': 300}, 'action': 'deny'}"),
+			   "web.json: .network[0].create.protocol: protocol number 300 out of "
+			   "range (0-255)");
+	ASSERT_PARSE_ERROR(DOC_NET("{'connect': {'address': '10.0.0.1/8'}, 'action': 'deny'}"),
+			   "web.json: .network[0].connect.address: '10.0.0.1/8' has host bits set "
+			   "(did you mean '10.0.0.0/8'?)");
+	ASSERT_PARSE_ERROR(DOC_NET("{'connect': {'address': 'fd00::1/16'}, 'action': 'deny'}"),
+			   "web.json: .network[0].connect.address: 'fd00::1/16' has host bits set "
+			   "(did you mean 'fd00::/16'?)");
+	ASSERT_PARSE_ERROR(DOC_NET("{'connect': {'address': '10.0.0.0/33'}, 'action': 'deny'}"),
+			   "web.json: .network[0].connect.address: invalid prefix length in "
+			   "'10.0.0.0/33' (expected 0-32)");
+	ASSERT_PARSE_ERROR(DOC_NET("{'connect': {'address': 'localhost'}, 'action': 'deny'}"),
+			   "web.json: .network[0].connect.address: invalid address 'localhost' "
+			   "(expected a CIDR such as 10.0.0.0/8 or fd00::/8)");
+	ASSERT_PARSE_ERROR(DOC_NET("{'bind': {'ports': ['90-80']}, 'action': 'deny'}"),
+			   "web.json: .network[0].bind.ports[0]: invalid port range '90-80' "
+			   "(expected lo-hi with 0 <= lo <= hi <= 65535)");
+	ASSERT_PARSE_ERROR(DOC_NET("{'bind': {'ports': [70000]}, 'action': 'deny'}"),
+			   "web.json: .network[0].bind.ports[0]: port 70000 out of range (0-65535)");
+	ASSERT_PARSE_ERROR(DOC_NET("{'bind': {'ports': ['http']}, 'action': 'deny'}"),
+			   "web.json: .network[0].bind.ports[0]: invalid port range 'http' "
+			   "(expected a number, or \"lo-hi\" such as \"8000-8080\")");
+	ASSERT_PARSE_ERROR(DOC_NET("{'bind': {'ports': []}, 'action': 'deny'}"),
+			   "web.json: .network[0].bind.ports: must not be empty (leave 'ports' out "
+			   "for any port)");
+	ASSERT_PARSE_ERROR(DOC_NET("{'bind': {'unix': '/run/x.sock'}, 'action': 'deny'}"),
+			   "web.json: .network[0].bind.unix: only valid with 'connect'");
+	ASSERT_PARSE_ERROR(DOC_NET("{'connect': {'unix': '/x', 'ports': [1]}, 'action': 'deny'}"),
+			   "web.json: .network[0].connect: 'unix' excludes 'address' and 'ports'");
+	ASSERT_PARSE_ERROR(DOC_NET("{'connect': {'unix': 'x.sock'}, 'action': 'deny'}"),
+			   "web.json: .network[0].connect.unix: expected an absolute socket path or "
+			   "'@' and an abstract name, got 'x.sock'");
+	ASSERT_PARSE_ERROR(DOC_NET("{'connect': {'host': 'a'}, 'action': 'deny'}"),
+			   "web.json: .network[0].connect: unknown key 'host'");
+	ASSERT_PARSE_ERROR(DOC_NET("{'connect': {}, 'action': 'block'}"),
+			   "web.json: .network[0].action: unknown action 'block' (expected allow, "
+			   "deny, audit)");
+	ASSERT_PARSE_ERROR("{" HDR ", 'defaults': {'network': 'audit'}, 'file': [" RULE_OK "]}",
+			   "web.json: .defaults.network: 'audit' is not a valid default (expected "
+			   "allow, deny; set mode 'audit' to audit a whole policy)");
+}
