@@ -32,7 +32,7 @@ static __always_inline struct rp_value *rp_lookup(__u32 gen, __u16 kind, __u16 r
 static __always_inline bool rp_subject_find(__u32 gen, struct rp_subject *subj)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	int level = BPF_CORE_READ(task, cgroups, dfl_cgrp, level);
+	int level = task->cgroups->dfl_cgrp->level;	/* BTF loads, no helper calls */
 	struct rp_value *v;
 
 	for (int i = 0; i < RP_CGROUP_DEPTH_MAX; i++) {
