@@ -422,6 +422,22 @@ static int sink_socket_in_use(const struct sockaddr_un *addr)
 	return ret;
 }
 
+/* /run/rampart does not survive a reboot: create the socket's directory, one level. */
+static int sink_make_parent(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
 static int sink_server_listen(struct sink_server *s, const char *path)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -432,6 +448,9 @@ static int sink_server_listen(struct sink_server *s, const char *path)
 	if (strlen(path) >= sizeof(addr.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(addr.sun_path, path);
+	ret = sink_make_parent(path);
+	if (ret)
+		return ret;
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode))
 			return -EEXIST;
