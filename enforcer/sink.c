@@ -479,6 +479,7 @@ int sink_server_open(struct sink_server *s, const char *path, size_t queue_max,
 
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;
+	s->next_id = 1;
 	s->queue_max = queue_max;
 	s->stall_ns = stall_ns;
 	if (ops)
