@@ -60,7 +60,7 @@ struct run_ctx {
 	struct sinks sinks;
 	struct flood flood;
 	struct rp_hash_key id_key;	/* for event identities, drawn at start */
-	unsigned long long events, malformed;
+	unsigned long long events;	/* decision events read from the ring buffer */
 };
 
 static volatile sig_atomic_t run_stop, run_reload;
@@ -203,7 +203,6 @@ static int run_handle_event(void *ctx, void *data, size_t size)
 	__u64 id;
 
 	if (run_event_line(rc, data, size, &rule, &line)) {
-		rc->malformed++;
 		log_warn("malformed event of %zu bytes from the kernel, ignoring", size);
 		return 0;
 	}
