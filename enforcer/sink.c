@@ -334,12 +334,13 @@ void sink_server_publish(struct sink_server *s, const char *line, long long now_
 	}
 }
 
-/* Clients send nothing: input is read and ignored; end of file means it is gone. */
+/* Clients send nothing: input is read and ignored; end of file means it is gone. A
+ * client that sends a lot gets a bounded share of the loop. */
 static int sink_client_input(struct sink_client *c)
 {
 	char buf[512];
 
-	for (;;) {
+	for (int round = 0; round < 16; round++) {
 		ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
 
 		if (n > 0)
@@ -350,6 +351,7 @@ static int sink_client_input(struct sink_client *c)
 			return 0;
 		return n < 0 ? -errno : -EPIPE;
 	}
+	return 0;
 }
 
 static void sink_server_accept(struct sink_server *s)
