@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,10 +19,13 @@
 #include "compile.h"
 #include "loader.h"
 #include "dump.h"
+#include "events.h"
+#include "flood.h"
 #include "log.h"
 #include "policy.h"
 #include "probe.h"
 #include "run.h"
+#include "sink.h"
 
 #define RAMPART_VERSION "0.1.0"
 #define RUN_POLICIES_MAX 64
@@ -32,10 +36,27 @@ static void usage(FILE *f)
 		"usage: rampart [--verbose] COMMAND [ARGS]\n"
 		"\n"
 		"commands:\n"
-		"  run --policy FILE|DIR [--policy ...]\n"
+		"  run --policy FILE|DIR [--policy ...] [OPTIONS]\n"
 		"                 enforce the policies until SIGINT or SIGTERM, writing each\n"
 		"                 deny and audit decision as one JSON line on stdout;\n"
-		"                 SIGHUP reloads them (a set that fails stays unapplied)\n"
+		"                 SIGHUP reloads them (a set that fails stays unapplied) and\n"
+		"                 reopens the log file\n"
+		"      --log-file PATH        also append the lines to PATH (mode 0600)\n"
+		"      --log-max-bytes N      rotate PATH past N bytes (K, M, G suffixes;\n"
+		"                             default 64M): PATH -> PATH.1 -> PATH.2 ...\n"
+		"      --log-keep K           rotated files kept, 0 to 1000 (default 5)\n"
+		"      --socket PATH          serve the lines to local clients on a Unix socket\n"
+		"                             (mode 0600), e.g. " SINK_SOCKET_SUGGESTED "\n"
+		"      --no-stdout            do not write the lines on stdout\n"
+		"      --coalesce-ms MS       repeats of an event within MS after it are one\n"
+		"                             line with \"count\" (default 1000; 0: off)\n"
+		"      --rate-limit N         events per second per rule, 1 to 1000000\n"
+		"                             (default 100); the rest is counted\n"
+		"  events [--follow] [--socket PATH] [--policy NAME] [--decision deny|audit]\n"
+		"         [--kind file|exec|network]\n"
+		"                 print the live events the daemon serves on its socket\n"
+		"                 (default " SINK_SOCKET_SUGGESTED "); without --follow, exit\n"
+		"                 once no line arrived for 1 s\n"
 		"  check FILE|DIR...\n"
 		"                 validate policies offline; exit 1 on any error\n"
 		"  compile --dump FILE|DIR...\n"
@@ -44,24 +65,114 @@ static void usage(FILE *f)
 		"  version        print the version\n");
 }
 
+/* A whole decimal number from 0 to max, with an optional K, M or G (x1024) when
+ * scaled; 0 or -EINVAL. */
+static int parse_number(const char *s, unsigned long long max, bool scaled,
+			unsigned long long *ret_v)
+{
+	unsigned long long v, mult = 1;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	if (scaled && *end && !end[1]) {
+		const char *units = "KMG";
+		const char *u = strchr(units, *end);
+
+		if (!u)
+			return -EINVAL;
+		mult = 1ULL << (10 * (u - units + 1));
+		end++;
+	}
+	if (*end || v > max / mult)
+		return -EINVAL;
+	*ret_v = v * mult;
+	return 0;
+}
+
+static int run_parse_option(struct run_options *o, int c, const char *arg)
+{
+	unsigned long long v;
+
+	switch (c) {
+	case 'f':
+		o->log_file = arg;
+		return 0;
+	case 's':
+		o->socket_path = arg;
+		return 0;
+	case 'n':
+		o->no_stdout = true;
+		return 0;
+	case 'b':
+		if (parse_number(arg, 1ULL << 50, true, &v) || !v)
+			return log_error_errno(2, "run: invalid --log-max-bytes '%s': expected a "
+						  "positive size such as 1048576 or 64M", arg);
+		o->log_max_bytes = v;
+		return 0;
+	case 'k':
+		if (parse_number(arg, SINK_LOG_KEEP_MAX, false, &v))
+			return log_error_errno(2, "run: invalid --log-keep '%s': expected a number "
+						  "of files from 0 to %d", arg, SINK_LOG_KEEP_MAX);
+		o->log_keep = (unsigned)v;
+		return 0;
+	case 'c':
+		if (parse_number(arg, 3600000, false, &v))
+			return log_error_errno(2, "run: invalid --coalesce-ms '%s': expected "
+						  "milliseconds from 0 to 3600000", arg);
+		o->coalesce_ns = (long long)v * 1000000LL;
+		return 0;
+	case 'r':
+		if (parse_number(arg, FLOOD_RATE_MAX, false, &v) || !v)
+			return log_error_errno(2, "run: invalid --rate-limit '%s': expected events "
+						  "per second from 1 to %d", arg, FLOOD_RATE_MAX);
+		o->rate_limit = (unsigned)v;
+		return 0;
+	}
+	return log_error_errno(2, "run: unknown option (see rampart --help)");
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "policy", required_argument, NULL, 'p' },
+		{ "log-file", required_argument, NULL, 'f' },
+		{ "log-max-bytes", required_argument, NULL, 'b' },
+		{ "log-keep", required_argument, NULL, 'k' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "no-stdout", no_argument, NULL, 'n' },
+		{ "coalesce-ms", required_argument, NULL, 'c' },
+		{ "rate-limit", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	const char *paths[RUN_POLICIES_MAX];
+	struct run_options o;
 	size_t n = 0;
-	int c;
+	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
+	run_options_init(&o);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":p:h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			usage(stdout);
 			return 0;
 		}
-		if (c != 'p')
-			return log_error_errno(2, "run: unknown option (see rampart --help)");
+		if (c == ':')
+			return log_error_errno(2, "run: option '%s' needs a value", argv[optind - 1]);
+		if (c == '?')
+			return log_error_errno(2, "run: unknown option '%s' (see rampart --help)",
+					       argv[optind - 1]);
+		if (c != 'p') {
+			ret = run_parse_option(&o, c, optarg);
+			if (ret)
+				return ret;
+			continue;
+		}
 		if (n == RUN_POLICIES_MAX)
 			return log_error_errno(2, "run: more than %d --policy arguments",
 					       RUN_POLICIES_MAX);
@@ -71,7 +182,69 @@ static int cmd_run(int argc, char **argv)
 		return log_error_errno(2, "run: unexpected argument '%s'", argv[optind]);
 	if (!n)
 		return log_error_errno(2, "run: no policy given: use --policy FILE|DIR");
-	return run_daemon(paths, n);
+	if (o.no_stdout && !o.log_file && !o.socket_path)
+		return log_error_errno(2, "run: --no-stdout without --log-file or --socket would "
+					  "send the events nowhere");
+	o.paths = paths;
+	o.n_paths = n;
+	return run_daemon(&o);
+}
+
+static int cmd_events(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "follow", no_argument, NULL, 'F' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "decision", required_argument, NULL, 'd' },
+		{ "kind", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct events_filter f = {};
+	const char *path = SINK_SOCKET_SUGGESTED;
+	bool follow = false;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":fh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'f':
+		case 'F':
+			follow = true;
+			break;
+		case 's':
+			path = optarg;
+			break;
+		case 'p':
+			f.policy = optarg;
+			break;
+		case 'd':
+			if (events_check_decision(optarg))
+				return log_error_errno(2, "events: invalid --decision '%s': expected "
+							  "deny or audit", optarg);
+			f.decision = optarg;
+			break;
+		case 'k':
+			if (events_check_kind(optarg))
+				return log_error_errno(2, "events: invalid --kind '%s': expected file, "
+							  "exec or network", optarg);
+			f.kind = optarg;
+			break;
+		case ':':
+			return log_error_errno(2, "events: option '%s' needs a value",
+					       argv[optind - 1]);
+		default:
+			return log_error_errno(2, "events: unknown option '%s' (see rampart --help)",
+					       argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return log_error_errno(2, "events: unexpected argument '%s'", argv[optind]);
+	return events_stream(path, &f, follow);
 }
 
 /*
@@ -172,6 +345,8 @@ int main(int argc, char **argv)
 	argv += i;
 	if (strcmp(argv[0], "run") == 0)
 		return cmd_run(argc, argv);
+	if (strcmp(argv[0], "events") == 0)
+		return cmd_events(argc, argv);
 	if (strcmp(argv[0], "check") == 0)
 		return cmd_check(argc, argv, false);
 	if (strcmp(argv[0], "compile") == 0) {

@@ -3,6 +3,11 @@
  * `rampart run`: load, make the policy set live, stream decisions, reload on SIGHUP.
  * A reload compiles the whole set again and makes it live with one write; a set that
  * does not load leaves the one in force untouched.
+ *
+ * One loop waits on the ring buffer and the event socket together. Events go through
+ * flood control (flood.c) to every sink (sink.c); accounting lines (losses, undecided
+ * decisions, rate limits) go to the sinks directly. Signals are delivered only while the
+ * loop waits, so none is missed between a check and the wait.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -10,24 +15,32 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/utsname.h>
 
 #include <bpf/libbpf.h>
+#include <json-c/json.h>
 
 #include "audit.h"
 #include "cgroup.h"
 #include "compile.h"
+#include "flood.h"
 #include "loader.h"
 #include "log.h"
 #include "policy.h"
 #include "probe.h"
 #include "run.h"
+#include "sink.h"
 
 /* Rule tables of the last generations, to name the rules of events still queued. */
 #define RUN_HISTORY 8
 /* Events handled before the loop looks at signals again, however fast they arrive. */
 #define RUN_EVENT_BATCH 1024
+/* Longest wait without looking at the kernel's loss counters. */
+#define RUN_WAIT_MS 250
 
 struct run_gen {
 	__u32 gen;
@@ -41,11 +54,16 @@ struct run_ctx {
 	__u64 lost_reported;
 	__u64 undecided_reported[2];	/* by reason: set changing, no memory */
 	unsigned batch;		/* events handled since the loop last looked at signals */
+	bool draining;		/* at shutdown: take every event left, no batching */
 	char cgroup2_mount[256];
 	const char *const *paths;
 	size_t n_paths;
 	char node[65];			/* uname's nodename, for events */
 	struct cgroup_names cgroup_names;	/* cgroup ids back to paths, for events */
+	struct sinks sinks;
+	struct flood flood;
+	struct rp_hash_key id_key;	/* for event identities, drawn at start */
+	unsigned long long events;	/* decision events read from the ring buffer */
 };
 
 struct run_event_ctx {
@@ -99,24 +117,127 @@ static const struct audit_context *run_event_context(struct run_ctx *rc, const v
 	return &ec->ctx;
 }
 
-static int run_handle_event(void *ctx, void *data, size_t size)
+static long long run_now_ns(void)
 {
-	struct run_event_ctx actx;
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* Every line of the stream leaves through here, to every sink. */
+static void run_publish(void *ctx, const char *line)
+{
 	struct run_ctx *rc = ctx;
+	int ret = sinks_publish(&rc->sinks, line, run_now_ns());
+
+	/* log a failing log file once, and its recovery, not every line */
+	if (ret && !rc->sinks.file_error)
+		log_error("writing the log file '%s' failed: %s; its lines are lost until it works",
+			  rc->sinks.file.path, strerror(-ret));
+	else if (!ret && rc->sinks.file_error)
+		log_info("writing the log file '%s' works again", rc->sinks.file.path);
+	rc->sinks.file_error = ret;
+}
+
+/* Publishes o as one line, with the time first, and releases it. */
+static void run_publish_json(struct run_ctx *rc, json_object *o)
+{
+	const char *line = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							     JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	if (line)
+		run_publish(rc, line);
+	json_object_put(o);
+}
+
+static json_object *run_meta_line(const char *kind)
+{
+	json_object *o = json_object_new_object();
+	char when[48];
+
+	if (o) {
+		struct timespec t;
+
+		clock_gettime(CLOCK_REALTIME, &t);
+		audit_time(t.tv_sec * 1000000000LL + t.tv_nsec, when, sizeof(when));
+		json_object_object_add(o, "time", json_object_new_string(when));
+		json_object_object_add(o, "kind", json_object_new_string(kind));
+	}
+	return o;
+}
+
+static void run_rate_limited(void *ctx, const char *policy, const char *rule,
+			     unsigned long long suppressed, unsigned long long total)
+{
+	json_object *o = run_meta_line("rate_limited");
+
+	if (!o)
+		return;
+	json_object_object_add(o, "policy", policy ? json_object_new_string(policy) : NULL);
+	json_object_object_add(o, "rule", rule ? json_object_new_string(rule) : NULL);
+	json_object_object_add(o, "suppressed", json_object_new_uint64(suppressed));
+	json_object_object_add(o, "suppressed_total", json_object_new_uint64(total));
+	run_publish_json(ctx, o);
+}
+
+static void run_client_opened(void *ctx, unsigned id)
+{
+	(void)ctx;
+	log_info("events client %u connected", id);
+}
+
+static void run_client_closed(void *ctx, unsigned id, const char *why, unsigned long long lost)
+{
+	(void)ctx;
+	if (strcmp(why, "closed") == 0)
+		log_info("events client %u disconnected (%llu lines not delivered)", id, lost);
+	else if (strcmp(why, "too many") == 0)
+		log_warn("events client %u refused: already %d clients", id, SINK_CLIENTS_MAX);
+	else
+		log_warn("events client %u disconnected: %s; %llu lines not delivered", id,
+			 strcmp(why, "stalled") == 0 ? "it stopped reading" : "write error", lost);
+}
+
+/*
+ * The one place an event becomes its JSON line. The event layout and audit_format() are
+ * expected to change; only this function knows how they are called.
+ */
+static int run_event_line(struct run_ctx *rc, const void *data, size_t size,
+			  const struct compile_rule **ret_rule, char **ret_line)
+{
 	const struct rp_event *ev = data;
 	const struct compile_rule *rule = NULL;
-	char *line = NULL;
+	struct run_event_ctx actx;
+	int ret;
 
 	if (size >= RP_EVENT_HDR_SIZE)
 		rule = run_rule(rc, ev->gen, ev->rule_id);
-	if (audit_format(data, size, rule, run_event_context(rc, data, size, &actx), &line)) {
+	ret = audit_format(data, size, rule, run_event_context(rc, data, size, &actx), ret_line);
+	if (!ret)
+		*ret_rule = rule;
+	return ret;
+}
+
+static int run_handle_event(void *ctx, void *data, size_t size)
+{
+	struct run_ctx *rc = ctx;
+	const struct compile_rule *rule = NULL;
+	char *line = NULL;
+	__u64 id;
+
+	if (run_event_line(rc, data, size, &rule, &line)) {
 		log_warn("malformed event of %zu bytes from the kernel, ignoring", size);
 		return 0;
 	}
-	printf("%s\n", line);
+	rc->events++;
+	if (audit_event_identity(data, size, &rc->id_key, &id))
+		id = rc->events;	/* unique: never coalesced */
+	flood_event(&rc->flood, id, rule ? rule->policy : NULL, rule ? rule->label : NULL, line,
+		    run_now_ns());
 	free(line);
 	/* A flood must not starve reloads and shutdown: hand control back now and then. */
-	if (++rc->batch >= RUN_EVENT_BATCH || run_reload || run_stop)
+	if (!rc->draining && (++rc->batch >= RUN_EVENT_BATCH || run_reload || run_stop))
 		return -EAGAIN;
 	return 0;
 }
@@ -126,17 +247,21 @@ static int run_handle_event(void *ctx, void *data, size_t size)
 static void run_report_undecided(struct run_ctx *rc)
 {
 	static const char *const reasons[2] = { "policy set changing", "no scratch memory" };
-	char when[48];
 
 	for (int r = 0; r < 2; r++) {
 		__u64 n = loader_undecided_events(&rc->loader, r);
+		json_object *o;
 
 		if (n == rc->undecided_reported[r])
 			continue;
-		audit_time(audit_boot_to_real_ns(), when, sizeof(when));
-		printf("{\"time\":\"%s\",\"kind\":\"undecided\",\"reason\":\"%s\","
-		       "\"count\":%llu,\"count_total\":%llu}\n", when, reasons[r],
-		       (unsigned long long)(n - rc->undecided_reported[r]), (unsigned long long)n);
+		o = run_meta_line("undecided");
+		if (o) {
+			json_object_object_add(o, "reason", json_object_new_string(reasons[r]));
+			json_object_object_add(o, "count",
+					       json_object_new_uint64(n - rc->undecided_reported[r]));
+			json_object_object_add(o, "count_total", json_object_new_uint64(n));
+			run_publish_json(rc, o);
+		}
 		log_warn("%llu decisions taken by the defaults without an event: %s",
 			 (unsigned long long)(n - rc->undecided_reported[r]), reasons[r]);
 		rc->undecided_reported[r] = n;
@@ -147,14 +272,17 @@ static void run_report_undecided(struct run_ctx *rc)
 static void run_report_losses(struct run_ctx *rc)
 {
 	__u64 lost = loader_lost_events(&rc->loader);
-	char when[48];
+	json_object *o;
 
 	run_report_undecided(rc);
 	if (lost == rc->lost_reported)
 		return;
-	audit_time(audit_boot_to_real_ns(), when, sizeof(when));
-	printf("{\"time\":\"%s\",\"kind\":\"loss\",\"lost\":%llu,\"lost_total\":%llu}\n", when,
-	       (unsigned long long)(lost - rc->lost_reported), (unsigned long long)lost);
+	o = run_meta_line("loss");
+	if (o) {
+		json_object_object_add(o, "lost", json_object_new_uint64(lost - rc->lost_reported));
+		json_object_object_add(o, "lost_total", json_object_new_uint64(lost));
+		run_publish_json(rc, o);
+	}
 	log_warn("%llu events lost: the ring buffer was full",
 		 (unsigned long long)(lost - rc->lost_reported));
 	rc->lost_reported = lost;
@@ -232,54 +360,200 @@ static int run_load(struct run_ctx *rc)
 	return run_apply(rc, "start", true);
 }
 
-static int run_loop(struct run_ctx *rc)
+/* How long the loop may wait: until flood control has a window to close, at most
+ * RUN_WAIT_MS, and not at all while the ring buffer still holds a batch. */
+static int run_wait_ms(struct run_ctx *rc, int consumed)
 {
+	long long deadline = flood_next_deadline(&rc->flood), ms;
+
+	if (consumed == -EAGAIN)
+		return 0;
+	if (deadline < 0)
+		return RUN_WAIT_MS;
+	ms = (deadline - run_now_ns() + 999999) / 1000000;
+	return ms < 0 ? 0 : ms > RUN_WAIT_MS ? RUN_WAIT_MS : (int)ms;
+}
+
+static void run_on_reload(struct run_ctx *rc)
+{
+	int ret;
+
+	run_reload = 0;
+	run_apply(rc, "reload", false);
+	if (rc->sinks.file.fd < 0)
+		return;
+	ret = sink_file_reopen(&rc->sinks.file);
+	if (ret)
+		log_error("reopening the log file '%s' failed: %s; still writing the old one",
+			  rc->sinks.file.path, strerror(-ret));
+}
+
+static int run_epoll_add(int epfd, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+/* At shutdown: every event still queued, every open window, every pending report. */
+static void run_drain(struct run_ctx *rc, struct ring_buffer *rb)
+{
+	rc->draining = true;
+	ring_buffer__consume(rb);
+	flood_flush(&rc->flood);
+	run_report_losses(rc);
+	if (rc->sinks.server.epfd >= 0)
+		sink_server_service(&rc->sinks.server, run_now_ns());
+	fflush(stdout);
+}
+
+static int run_loop(struct run_ctx *rc, const sigset_t *waitmask)
+{
+	struct epoll_event evs[4];
 	struct ring_buffer *rb;
-	int ret = 0;
+	int epfd, ret = 0, consumed = 0;
 
 	rb = ring_buffer__new(loader_events_fd(&rc->loader), run_handle_event, rc, NULL);
 	if (!rb)
 		return log_error_errno(-errno, "opening the event ring buffer failed: %s",
 				       strerror(errno));
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (epfd < 0 || run_epoll_add(epfd, ring_buffer__epoll_fd(rb)) ||
+	    (rc->sinks.server.epfd >= 0 && run_epoll_add(epfd, rc->sinks.server.epfd))) {
+		ret = log_error_errno(-errno, "setting up the event loop failed: %s",
+				      strerror(errno));
+		goto out;
+	}
 	while (!run_stop) {
-		rc->batch = 0;
-		ret = ring_buffer__poll(rb, 250);
-		if (ret < 0 && ret != -EINTR && ret != -EAGAIN) {
-			log_error("reading events failed: %s", strerror(-ret));
+		if (epoll_pwait(epfd, evs, 4, run_wait_ms(rc, consumed), waitmask) < 0 &&
+		    errno != EINTR) {
+			ret = log_error_errno(-errno, "waiting for events failed: %s",
+					      strerror(errno));
 			break;
 		}
-		ret = 0;
-		if (run_reload) {
-			run_reload = 0;
-			run_apply(rc, "reload", false);
+		rc->batch = 0;
+		consumed = ring_buffer__consume(rb);
+		if (consumed < 0 && consumed != -EINTR && consumed != -EAGAIN) {
+			ret = log_error_errno(consumed, "reading events failed: %s",
+					      strerror(-consumed));
+			break;
 		}
+		if (run_reload)
+			run_on_reload(rc);
+		flood_tick(&rc->flood, run_now_ns());
 		run_report_losses(rc);
+		if (rc->sinks.server.epfd >= 0)
+			sink_server_service(&rc->sinks.server, run_now_ns());
 		fflush(stdout);
 	}
-	ring_buffer__consume(rb);
-	run_report_losses(rc);
-	fflush(stdout);
+	run_drain(rc, rb);
+out:
+	if (epfd >= 0)
+		close(epfd);
 	ring_buffer__free(rb);
 	return ret;
 }
 
-int run_daemon(const char *const *paths, size_t n_paths)
+void run_options_init(struct run_options *o)
 {
-	struct run_ctx rc = { .paths = paths, .n_paths = n_paths };
+	memset(o, 0, sizeof(*o));
+	o->log_max_bytes = SINK_LOG_MAX_BYTES_DEFAULT;
+	o->log_keep = SINK_LOG_KEEP_DEFAULT;
+	o->coalesce_ns = FLOOD_WINDOW_NS_DEFAULT;
+	o->rate_limit = FLOOD_RATE_DEFAULT;
+}
+
+static int run_open_sinks(struct run_ctx *rc, const struct run_options *o)
+{
+	static const struct sink_server_ops ops = { .closed = run_client_closed,
+						    .opened = run_client_opened };
+	int ret;
+
+	rc->sinks.to_stdout = !o->no_stdout;
+	if (o->log_file) {
+		ret = sink_file_open(&rc->sinks.file, o->log_file, o->log_max_bytes, o->log_keep);
+		if (ret)
+			return log_error_errno(ret, "cannot open the log file '%s': %s", o->log_file,
+					       ret == -EINVAL ? "not a regular file" : strerror(-ret));
+	}
+	if (o->socket_path) {
+		ret = sink_server_open(&rc->sinks.server, o->socket_path, SINK_QUEUE_BYTES_DEFAULT,
+				       SINK_STALL_NS_DEFAULT, &ops, rc);
+		if (ret == -EADDRINUSE)
+			return log_error_errno(ret, "cannot listen on '%s': another process "
+						    "accepts connections there", o->socket_path);
+		if (ret)
+			return log_error_errno(ret, "cannot listen on '%s': %s", o->socket_path,
+					       ret == -EEXIST ? "a file that is not a socket is there"
+							      : strerror(-ret));
+	}
+	return 0;
+}
+
+static int run_init_flood(struct run_ctx *rc, const struct run_options *o)
+{
+	static const struct flood_ops ops = { .publish = run_publish,
+					      .rate_limited = run_rate_limited };
+	struct flood_config cfg = { .window_ns = o->coalesce_ns, .rate = o->rate_limit,
+				    .max_entries = FLOOD_ENTRIES_DEFAULT,
+				    .max_line_bytes = FLOOD_LINE_BYTES_DEFAULT,
+				    .max_rules = FLOOD_RULES_DEFAULT };
+	int ret;
+
+	if (getrandom(&rc->id_key, sizeof(rc->id_key), 0) != sizeof(rc->id_key))
+		return log_error_errno(-EIO, "drawing the event identity key failed: %s",
+				       strerror(errno));
+	ret = flood_init(&rc->flood, &cfg, &ops, rc);
+	return ret ? log_error_errno(ret, "flood control: %s", strerror(-ret)) : 0;
+}
+
+/* Signals are blocked except while the loop waits (epoll_pwait), so none slips by. */
+static void run_signals(sigset_t *ret_waitmask)
+{
 	struct sigaction sa = { .sa_handler = run_on_signal };
+	sigset_t block;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, ret_waitmask);
+	sigdelset(ret_waitmask, SIGINT);
+	sigdelset(ret_waitmask, SIGTERM);
+	sigdelset(ret_waitmask, SIGHUP);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+int run_daemon(const struct run_options *o)
+{
+	struct run_ctx rc = { .paths = o->paths, .n_paths = o->n_paths };
 	struct policy_error err;
 	struct probe_report probe;
 	struct policy_set set = {};
 	struct utsname uts;
+	sigset_t waitmask;
 	int ret;
 
+	sinks_init(&rc.sinks);
 	/* Validate before touching the kernel: a bad policy is the first thing to hear of. */
-	ret = policy_set_load(paths, n_paths, &set, &err);
+	ret = policy_set_load(o->paths, o->n_paths, &set, &err);
 	policy_set_free(&set);
 	if (ret)
 		return log_error_errno(1, "%s", err.msg);
-	if (run_explain_unusable(&probe))
+	ret = run_open_sinks(&rc, o);
+	if (!ret)
+		ret = run_init_flood(&rc, o);
+	if (ret) {
+		sinks_close(&rc.sinks);
 		return 1;
+	}
+	if (run_explain_unusable(&probe)) {
+		flood_free(&rc.flood);
+		sinks_close(&rc.sinks);
+		return 1;
+	}
 	snprintf(rc.cgroup2_mount, sizeof(rc.cgroup2_mount), "%s", probe.cgroup2_mount);
 	if (uname(&uts) == 0)
 		snprintf(rc.node, sizeof(rc.node), "%s", uts.nodename);
@@ -287,18 +561,20 @@ int run_daemon(const char *const *paths, size_t n_paths)
 	if (ret)
 		log_warn("cgroup paths will be missing from events: opening %s: %s",
 			 rc.cgroup2_mount, strerror(-ret));
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	run_signals(&waitmask);
 	ret = run_load(&rc);
 	if (!ret)
-		ret = run_loop(&rc);
+		ret = run_loop(&rc, &waitmask);
 	loader_close(&rc.loader);
 	cgroup_names_close(&rc.cgroup_names);
 	for (int i = 0; i < RUN_HISTORY; i++)
 		compiled_set_free(&rc.history[i].set);
 	if (!ret)
-		log_info("stopped by signal %d: programs detached, nothing is enforced",
-			 (int)run_stop);
+		log_info("stopped by signal %d: programs detached, nothing is enforced; %llu events: "
+			 "%llu lines published, %llu coalesced, %llu rate-limited; %llu lost in the "
+			 "kernel", (int)run_stop, rc.events, rc.flood.published, rc.flood.coalesced,
+			 rc.flood.suppressed, (unsigned long long)rc.lost_reported);
+	flood_free(&rc.flood);
+	sinks_close(&rc.sinks);
 	return ret ? 1 : 0;
 }

@@ -3,10 +3,26 @@
 #ifndef RAMPART_RUN_H
 #define RAMPART_RUN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
-/* Enforces the policies at paths until SIGINT or SIGTERM; SIGHUP reloads them. Returns
- * the process exit status. */
-int run_daemon(const char *const *paths, size_t n_paths);
+struct run_options {
+	const char *const *paths;	/* policies */
+	size_t n_paths;
+	bool no_stdout;
+	const char *log_file;		/* NULL: none */
+	unsigned long long log_max_bytes;
+	unsigned log_keep;
+	const char *socket_path;	/* NULL: none */
+	long long coalesce_ns;		/* 0: no coalescing */
+	unsigned rate_limit;		/* events per second per rule */
+};
+
+/* The defaults of every option but the policies. */
+void run_options_init(struct run_options *o);
+
+/* Enforces the policies until SIGINT or SIGTERM; SIGHUP reloads them and reopens the
+ * log file. Returns the process exit status. */
+int run_daemon(const struct run_options *o);
 
 #endif /* RAMPART_RUN_H */

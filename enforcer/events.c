@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "events.h"
+#include "log.h"
+
+static const char *const events_decisions[] = { "deny", "audit", NULL };
+static const char *const events_kinds[] = { "file", "exec", "network", NULL };
+
+static int events_check(const char *const *known, const char *v)
+{
+	for (int i = 0; known[i]; i++)
+		if (strcmp(known[i], v) == 0)
+			return 0;
+	return -EINVAL;
+}
+
+int events_check_decision(const char *v)
+{
+	return events_check(events_decisions, v);
+}
+
+int events_check_kind(const char *v)
+{
+	return events_check(events_kinds, v);
+}
+
+/* The string value of key, or NULL when absent or not a string. */
+static const char *events_str(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static bool events_eq(const char *want, const char *have)
+{
+	return !want || (have && strcmp(want, have) == 0);
+}
+
+bool events_match(const struct events_filter *f, const char *line)
+{
+	json_object *o = json_tokener_parse(line);
+	const char *kind;
+	bool ok = true;
+
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return true;
+	}
+	kind = events_str(o, "kind");
+	if (kind && events_check_kind(kind) == 0)
+		ok = events_eq(f->kind, kind) && events_eq(f->decision, events_str(o, "decision")) &&
+		     events_eq(f->policy, events_str(o, "policy"));
+	else if (kind && strcmp(kind, "rate_limited") == 0)
+		ok = events_eq(f->policy, events_str(o, "policy"));
+	json_object_put(o);
+	return ok;
+}
+
+static int events_connect(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(addr.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		int ret = -errno;
+
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/* Prints each complete line of buf[0..*len) that matches; keeps the partial tail. */
+static void events_print_lines(const struct events_filter *f, char *buf, size_t *len)
+{
+	char *start = buf, *nl;
+
+	while ((nl = memchr(start, '\n', *len - (size_t)(start - buf)))) {
+		*nl = '\0';
+		if (events_match(f, start))
+			printf("%s\n", start);
+		start = nl + 1;
+	}
+	*len -= (size_t)(start - buf);
+	memmove(buf, start, *len);
+}
+
+int events_stream(const char *path, const struct events_filter *f, bool follow)
+{
+	/* a line is at most an event with a 4 KiB path, each byte escaped as \u00XX */
+	static char buf[64 * 1024];
+	size_t len = 0;
+	int fd = events_connect(path);
+
+	if (fd == -ENOENT || fd == -ECONNREFUSED)
+		return log_error_errno(1, "events: no event socket at '%s': start the daemon with "
+					  "'rampart run --socket %s'", path, path);
+	if (fd < 0)
+		return log_error_errno(1, "events: cannot connect to '%s': %s", path,
+				       strerror(-fd));
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int n = poll(&p, 1, follow ? -1 : EVENTS_IDLE_MS);
+		ssize_t got;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0)
+			break;		/* idle: without --follow, that is the end */
+		got = n < 0 ? -1 : read(fd, buf + len, sizeof(buf) - len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			close(fd);
+			if (got < 0)
+				return log_error_errno(1, "events: reading '%s' failed: %s", path,
+						       strerror(errno));
+			return follow ? log_error_errno(1, "events: the daemon closed the stream "
+							   "at '%s'", path) : 0;
+		}
+		len += (size_t)got;
+		events_print_lines(f, buf, &len);
+		if (len == sizeof(buf))
+			len = 0;	/* a line longer than any event: not ours, skip it */
+	}
+	close(fd);
+	return 0;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* `rampart events`: a client of the daemon's event socket that prints matching lines. */
+#ifndef RAMPART_EVENTS_H
+#define RAMPART_EVENTS_H
+
+#include <stdbool.h>
+
+/* Without --follow, the client exits once no line arrived for this long. */
+#define EVENTS_IDLE_MS 1000
+
+struct events_filter {
+	const char *policy;	/* NULL: any */
+	const char *decision;	/* "deny", "audit" or NULL */
+	const char *kind;	/* "file", "exec", "network" or NULL */
+};
+
+/*
+ * Whether a line of the stream passes the filter. Decision events (kind file, exec,
+ * network) must match every filter given. Accounting lines (loss, undecided,
+ * client_loss, rate_limited) always pass, so a filtered view never hides a loss, except
+ * that a line naming a policy (rate_limited) must match --policy. A line that is not a
+ * JSON object passes: the client hides nothing it does not understand.
+ */
+bool events_match(const struct events_filter *f, const char *line);
+
+/* 0 when the value is one the filter knows; -EINVAL otherwise. */
+int events_check_decision(const char *v);
+int events_check_kind(const char *v);
+
+/* Connects to path and prints matching lines on stdout. Returns the exit status;
+ * connection errors are logged. */
+int events_stream(const char *path, const struct events_filter *f, bool follow);
+
+#endif /* RAMPART_EVENTS_H */

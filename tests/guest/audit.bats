@@ -1,0 +1,268 @@
+#!/usr/bin/env bats
+# The audit pipeline: every sink (stdout, log file with rotation and reopen, socket
+# clients with filters), loss accounting with a full ring buffer, coalescing, the per-rule
+# rate limit, and a stuck socket client that must not stall the daemon. Every count is
+# checked: delivered + coalesced + suppressed + lost = attempts.
+
+load helpers
+
+setup() {
+	CG=$(rp_cgroup_new)
+	D=$BATS_TEST_TMPDIR/d
+	mkdir -p "$D"
+	echo s > "$D/secret"
+	echo a > "$D/audited"
+	echo o > "$D/other"
+	echo t > "$D/third"
+	SOCK=$BATS_TEST_TMPDIR/ev.sock
+	CLIENTS=()
+	N_CLIENTS=0
+}
+
+teardown() {
+	local p
+	for p in "${CLIENTS[@]}"; do kill "$p" 2>/dev/null; done
+	rp_teardown
+}
+
+# The test policy: reads below $D are denied (file[0]), reads of $D/audited audited.
+policy() {
+	rp_policy audit "$CG" <<JSON
+{
+	"apiVersion": "rampart.dev/v1", "name": "audit-t",
+	"selector": { "cgroups": ["@CG@"] },
+	"file": [
+		{ "dir": "$D", "recursive": true, "access": ["read"], "action": "deny" },
+		{ "path": "$D/audited", "action": "audit" }
+	]
+}
+JSON
+}
+
+# A directory with a 200-character name below $D: long events fill buffers sooner.
+long_dir() {
+	LONG=$D/$(printf 'x%.0s' {1..200})
+	mkdir -p "$LONG"
+}
+
+# wait_until TENTHS CMD...: retries CMD every 0.1 s.
+wait_until() {
+	local n=$1
+	shift
+	for _ in $(seq "$n"); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	"$@"
+}
+
+# start_client NAME [FILTERS...]: `rampart events --follow` on $SOCK into NAME.out, once
+# the daemon has it connected.
+start_client() {
+	local name=$1
+	shift
+	rampart events --follow --socket "$SOCK" "$@" > "$BATS_TEST_TMPDIR/$name.out" \
+		2> "$BATS_TEST_TMPDIR/$name.err" 3>&- &
+	CLIENTS+=($!)
+	N_CLIENTS=$((N_CLIENTS + 1))
+	wait_until 100 grep -q "events client $N_CLIENTS connected" "$RP_ERR" ||
+		{ echo "client $name did not connect:" >&2; cat "$RP_ERR" >&2; return 1; }
+}
+
+# ev_count PREFIX FILE: file events whose path starts with PREFIX, a coalesced line
+# counting for its "count".
+ev_count() {
+	awk -v p="\"path\":\"$1" 'index($0, p) && index($0, "\"kind\":\"file\"") {
+		if (match($0, /"count":[0-9]+/)) n += substr($0, RSTART + 8, RLENGTH - 8); else n++ }
+		END { print n + 0 }' "$2"
+}
+
+# sum_field KIND FIELD FILE: the sum of the numeric FIELD over the lines of KIND.
+sum_field() {
+	awk -v k="\"kind\":\"$1\"" -v f="\"$2\":" 'index($0, k) { i = index($0, f)
+		if (i) n += substr($0, i + length(f)) + 0 } END { print n + 0 }' "$3"
+}
+
+# count_is N CMD...: CMD prints N.
+count_is() {
+	local n=$1
+	shift
+	[[ $("$@") == "$n" ]]
+}
+
+@test "sinks: stdout, the log file and a socket client get the same line" {
+	local log=$BATS_TEST_TMPDIR/ev.log line
+	rp_start --policy "$(policy)" --log-file "$log" --socket "$SOCK"
+	rp_check "log file mode 0600" [ "$(stat -c %a "$log")" = 600 ]
+	rp_check "socket mode 0600" [ "$(stat -c %a "$SOCK")" = 600 ]
+	start_client c1
+	run rp_in_cgroup "$CG" rp-open "$D/secret"
+	rp_check "open denied" [ "$output" = EPERM ]
+	line=$(ev_for "$D/secret")
+	rp_contains "event is a deny of file[0]" "$line" '"decision":"deny","mode":"enforce","policy":"audit-t","rule":"file[0]"'
+	wait_until 50 grep -qxF "$line" "$BATS_TEST_TMPDIR/c1.out" || true
+	rp_check "same line on the socket" grep -qxF "$line" "$BATS_TEST_TMPDIR/c1.out"
+	rp_check "same line in the log file" grep -qxF "$line" "$log"
+	rp_stop
+	rp_check "socket removed at exit" [ ! -e "$SOCK" ]
+	rp_check "client told the stream ended" grep -q "the daemon closed the stream" \
+		"$BATS_TEST_TMPDIR/c1.err"
+}
+
+@test "log file: rotated by size into PATH.1 .. PATH.keep, each 0600, no line lost between them" {
+	local log=$BATS_TEST_TMPDIR/ev.log f
+	rp_start --policy "$(policy)" --coalesce-ms 0 --log-file "$log" --log-max-bytes 2000 \
+		--log-keep 2
+	run rp_in_cgroup "$CG" rp-flood -c -d 30 30 "$D/f"
+	rp_check "flood denied" [ "$output" = "attempts=30 denied=30 opened=0 errors=0" ]
+	wait_until 100 count_is 30 ev_count "$D/f." "$RP_EVENTS" || true
+	rp_check "30 events on stdout" count_is 30 ev_count "$D/f." "$RP_EVENTS"
+	for f in "$log" "$log.1" "$log.2"; do
+		rp_check "$f exists" [ -f "$f" ]
+		rp_check "$f mode 0600" [ "$(stat -c %a "$f")" = 600 ]
+		rp_check "$f within 2000 bytes" [ "$(stat -c %s "$f")" -le 2000 ]
+	done
+	rp_check "no third rotated file with --log-keep 2" [ ! -e "$log.3" ]
+	cat "$log.2" "$log.1" "$log" > "$BATS_TEST_TMPDIR/kept"
+	rp_check "kept files are the stream's last lines, in order" \
+		diff "$BATS_TEST_TMPDIR/kept" <(tail -n "$(wc -l < "$BATS_TEST_TMPDIR/kept")" "$RP_EVENTS")
+	rp_check "the rotated files hold more than one file's worth" \
+		[ "$(wc -l < "$BATS_TEST_TMPDIR/kept")" -gt "$(wc -l < "$log")" ]
+}
+
+@test "log file: after mv and SIGHUP, rampart writes a new file" {
+	local log=$BATS_TEST_TMPDIR/ev.log
+	rp_start --policy "$(policy)" --log-file "$log"
+	run rp_in_cgroup "$CG" rp-open "$D/secret"
+	wait_until 50 grep -q "\"path\":\"$D/secret\"" "$log" || true
+	rp_check "line in the log file" grep -q "\"path\":\"$D/secret\"" "$log"
+	mv "$log" "$log.moved"
+	run rp_in_cgroup "$CG" rp-open "$D/other"
+	wait_until 50 grep -q "\"path\":\"$D/other\"" "$log.moved" || true
+	rp_check "before SIGHUP, lines go to the moved file" grep -q "\"path\":\"$D/other\"" "$log.moved"
+	kill -HUP "$RP_PID"
+	rp_wait_generation 2
+	run rp_in_cgroup "$CG" rp-open "$D/third"
+	wait_until 50 grep -q "\"path\":\"$D/third\"" "$log" || true
+	rp_check "after SIGHUP, a new file" grep -q "\"path\":\"$D/third\"" "$log"
+	rp_check "new file 0600" [ "$(stat -c %a "$log")" = 600 ]
+	rp_check "new file has only the new line" [ "$(wc -l < "$log")" -eq 1 ]
+	rp_check "moved file has the two old lines" [ "$(wc -l < "$log.moved")" -eq 2 ]
+}
+
+@test "socket: two clients with different filters each get their events" {
+	local deny audit
+	rp_start --policy "$(policy)" --socket "$SOCK"
+	start_client deny --decision deny --kind file
+	start_client audit --policy audit-t --decision audit
+	start_client none --policy nobody
+	run rp_in_cgroup "$CG" rp-open "$D/secret"
+	rp_check "secret denied" [ "$output" = EPERM ]
+	run rp_in_cgroup "$CG" rp-open "$D/audited"
+	rp_check "audited allowed" [ "$output" = ok ]
+	deny=$(ev_for "$D/secret")
+	audit=$(ev_for "$D/audited")
+	wait_until 50 grep -qxF "$deny" "$BATS_TEST_TMPDIR/deny.out" || true
+	wait_until 50 grep -qxF "$audit" "$BATS_TEST_TMPDIR/audit.out" || true
+	rp_check "deny client got the deny" grep -qxF "$deny" "$BATS_TEST_TMPDIR/deny.out"
+	rp_check "deny client only that" [ "$(wc -l < "$BATS_TEST_TMPDIR/deny.out")" -eq 1 ]
+	rp_check "audit client got the audit" grep -qxF "$audit" "$BATS_TEST_TMPDIR/audit.out"
+	rp_check "audit client only that" [ "$(wc -l < "$BATS_TEST_TMPDIR/audit.out")" -eq 1 ]
+	rp_check "client of another policy got nothing" [ ! -s "$BATS_TEST_TMPDIR/none.out" ]
+}
+
+@test "loss: a full ring buffer is reported with a count, lost + delivered = attempts" {
+	local attempts=30000 delivered lost
+	long_dir
+	echo x > "$LONG/f"
+	rp_start --policy "$(policy)" --coalesce-ms 0 --rate-limit 1000000
+	kill -STOP "$RP_PID"
+	run rp_in_cgroup "$CG" rp-flood "$attempts" "$LONG/f"
+	kill -CONT "$RP_PID"
+	rp_check "every attempt denied" [ "$output" = "attempts=$attempts denied=$attempts opened=0 errors=0" ]
+	wait_until 100 grep -q '"kind":"loss"' "$RP_EVENTS" || true
+	rp_check "loss line in the stream while running" grep -q '"kind":"loss"' "$RP_EVENTS"
+	rp_stop
+	delivered=$(ev_count "$LONG/f" "$RP_EVENTS")
+	lost=$(sum_field loss lost "$RP_EVENTS")
+	echo "# delivered=$delivered lost=$lost" >&3
+	rp_check "some were lost" [ "$lost" -gt 0 ]
+	rp_check "some were delivered" [ "$delivered" -gt 0 ]
+	rp_check "lost + delivered = attempts" [ $((lost + delivered)) -eq "$attempts" ]
+	rp_check "lost_total matches" [ "$(grep '"kind":"loss"' "$RP_EVENTS" | tail -n 1 |
+		sed 's/.*"lost_total":\([0-9]*\).*/\1/')" -eq "$lost" ]
+	rp_check "loss warned on stderr" grep -q "events lost: the ring buffer was full" "$RP_ERR"
+}
+
+@test "coalescing: 50 identical denials are one line, then one line with count 49" {
+	local first second
+	rp_start --policy "$(policy)" --coalesce-ms 2000
+	run rp_in_cgroup "$CG" rp-flood 50 "$D/secret"
+	rp_check "flood denied" [ "$output" = "attempts=50 denied=50 opened=0 errors=0" ]
+	wait_until 60 grep -q '"count":' "$RP_EVENTS" || true
+	first=$(grep -F "\"path\":\"$D/secret\"" "$RP_EVENTS" | sed -n 1p)
+	second=$(grep -F "\"path\":\"$D/secret\"" "$RP_EVENTS" | sed -n 2p)
+	rp_check "first published" [ -n "$first" ]
+	rp_check_not "first published without a count" grep -q '"count"' <<< "$first"
+	rp_contains "second carries the repeats" "$second" '"count":49}'
+	rp_check "two lines for 50 events" [ "$(grep -cF "\"path\":\"$D/secret\"" "$RP_EVENTS")" -eq 2 ]
+	rp_check "all 50 accounted" count_is 50 ev_count "$D/secret" "$RP_EVENTS"
+}
+
+@test "rate limit: many paths under one rule are capped, suppressed + delivered = attempts" {
+	local attempts=500 delivered suppressed lost start elapsed line
+	rp_start --policy "$(policy)" --coalesce-ms 0 --rate-limit 20
+	start=$SECONDS
+	run rp_in_cgroup "$CG" rp-flood -c -d "$attempts" "$attempts" "$D/r"
+	rp_check "flood denied" [ "$output" = "attempts=$attempts denied=$attempts opened=0 errors=0" ]
+	wait_until 50 grep -q '"kind":"rate_limited"' "$RP_EVENTS" || true
+	line=$(grep -m 1 '"kind":"rate_limited"' "$RP_EVENTS")
+	rp_contains "report names policy and rule" "$line" '"policy":"audit-t","rule":"file[0]","suppressed":'
+	rp_stop
+	elapsed=$((SECONDS - start))
+	delivered=$(ev_count "$D/r." "$RP_EVENTS")
+	suppressed=$(sum_field rate_limited suppressed "$RP_EVENTS")
+	lost=$(sum_field loss lost "$RP_EVENTS")
+	echo "# delivered=$delivered suppressed=$suppressed lost=$lost in ${elapsed}s" >&3
+	rp_check "capped to the burst and the rate" [ "$delivered" -le $((20 + 20 * (elapsed + 1))) ]
+	rp_check "some suppressed" [ "$suppressed" -gt 0 ]
+	rp_check "delivered + suppressed + lost = attempts" \
+		[ $((delivered + suppressed + lost)) -eq "$attempts" ]
+}
+
+@test "stuck client: enforcement and other clients go on, the stuck one is dropped with a count" {
+	local attempts=8000 fifo=$BATS_TEST_TMPDIR/stuck line good lost
+	long_dir
+	rp_start --policy "$(policy)" --coalesce-ms 0 --rate-limit 1000000 --socket "$SOCK"
+	# a client that never reads: its output is a pipe nobody empties
+	mkfifo "$fifo"
+	sleep 600 < "$fifo" 3>&- &
+	CLIENTS+=($!)
+	rampart events --follow --socket "$SOCK" > "$fifo" 2>/dev/null 3>&- &
+	CLIENTS+=($!)
+	N_CLIENTS=1
+	wait_until 100 grep -q "events client 1 connected" "$RP_ERR" || true
+	rp_check "stuck client connected" grep -q "events client 1 connected" "$RP_ERR"
+	start_client good
+	run rp_in_cgroup "$CG" rp-flood -c -d "$attempts" "$attempts" "$LONG/s"
+	rp_check "flood denied" [ "$output" = "attempts=$attempts denied=$attempts opened=0 errors=0" ]
+	run rp_in_cgroup "$CG" rp-open "$D/secret"
+	rp_check "enforcement goes on" [ "$output" = EPERM ]
+	line=$(ev_for "$D/secret")
+	wait_until 100 grep -qxF "$line" "$BATS_TEST_TMPDIR/good.out" || true
+	rp_check "the other client gets the next event promptly" \
+		grep -qxF "$line" "$BATS_TEST_TMPDIR/good.out"
+	good=$(ev_count "$LONG/s." "$BATS_TEST_TMPDIR/good.out")
+	lost=$(sum_field client_loss lost "$BATS_TEST_TMPDIR/good.out")
+	rp_check "the other client got or was told of every event" \
+		[ $((good + lost + $(sum_field loss lost "$RP_EVENTS"))) -eq "$attempts" ]
+	rp_check "stdout got every event not lost in the kernel" \
+		[ $(( $(ev_count "$LONG/s." "$RP_EVENTS") + $(sum_field loss lost "$RP_EVENTS") )) -eq "$attempts" ]
+	wait_until 250 grep -q "events client 1 disconnected: it stopped reading" "$RP_ERR" || true
+	line=$(grep "events client 1 disconnected" "$RP_ERR" || true)
+	rp_contains "stuck client dropped after its queue stayed full" "$line" "it stopped reading"
+	[[ $line =~ ([0-9]+)\ lines\ not\ delivered ]] || true
+	rp_check "its undelivered lines counted" [ "${BASH_REMATCH[1]}" -gt 0 ]
+	rp_check "the good client is still connected" \
+		[ "$(grep -c "events client 2 disconnected" "$RP_ERR")" -eq 0 ]
+}
