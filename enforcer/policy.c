@@ -223,6 +223,22 @@ static int get_object(const struct pctx *c, const char *at, json_object *v,
 	return r < 0 ? r : check_keys(c, at, v, known, hints);
 }
 
+/* An array of 1 to max elements; what names them in "too many" errors. */
+static int get_array(const struct pctx *c, const char *at, json_object *v, size_t max,
+		     const char *what, const char *empty_msg, size_t *ret_n)
+{
+	int r = expect_type(c, at, v, json_type_array);
+
+	if (r < 0)
+		return r;
+	*ret_n = json_object_array_length(v);
+	if (*ret_n == 0)
+		return fail(c, at, "%s", empty_msg);
+	if (*ret_n > max)
+		return fail(c, at, "too many %s (%zu, at most %zu)", what, *ret_n, max);
+	return 0;
+}
+
 /* ---- paths ---------------------------------------------------------------------------- */
 
 enum path_kind {
@@ -470,12 +486,9 @@ static int parse_access(const struct pctx *c, const char *at, json_object *rule,
 		return 0;
 	}
 	ptr_key(kat, at, "access");
-	r = expect_type(c, kat, v, json_type_array);
+	r = get_array(c, kat, v, RP_ACC_BITS, "accesses", "must not be empty", &n);
 	if (r < 0)
 		return r;
-	n = json_object_array_length(v);
-	if (n == 0)
-		return fail(c, kat, "must not be empty");
 	for (size_t i = 0; i < n; i++) {
 		r = parse_access_name(c, ptr_index(iat, kat, i), json_object_array_get_idx(v, i),
 				      access, &bit);
@@ -614,14 +627,9 @@ static int get_rule_list(const struct pctx *c, json_object *doc, const char *key
 	if (!get_key(c, ".", doc, key, false, &v))
 		return 0;
 	ptr_key(kat, ".", key);
-	r = expect_type(c, kat, v, json_type_array);
+	r = get_array(c, kat, v, POLICY_RULES_MAX, "rules", "must not be empty", &n);
 	if (r < 0)
 		return r;
-	n = json_object_array_length(v);
-	if (n == 0)
-		return fail(c, kat, "must not be empty");
-	if (n > POLICY_RULES_MAX)
-		return fail(c, kat, "too many rules (%zu, at most %d)", n, POLICY_RULES_MAX);
 	*ret_arr = v;
 	*ret_n = n;
 	return 1;
@@ -884,14 +892,10 @@ static int parse_net_ports(const struct pctx *c, const char *at, json_object *v,
 	size_t n;
 	int ret;
 
-	ret = expect_type(c, at, v, json_type_array);
+	ret = get_array(c, at, v, RP_NET_PORTS_MAX, "port ranges",
+			"must not be empty (leave 'ports' out for any port)", &n);
 	if (ret < 0)
 		return ret;
-	n = json_object_array_length(v);
-	if (n == 0)
-		return fail(c, at, "must not be empty (leave 'ports' out for any port)");
-	if (n > RP_NET_PORTS_MAX)
-		return fail(c, at, "too many port ranges (%zu, at most %d)", n, RP_NET_PORTS_MAX);
 	r->ports = calloc(n, sizeof(*r->ports));
 	if (!r->ports)
 		return oom(c);
@@ -1109,14 +1113,9 @@ static int parse_cgroups(const struct pctx *c, const char *at, json_object *v, s
 	size_t n;
 	int r;
 
-	r = expect_type(c, at, v, json_type_array);
+	r = get_array(c, at, v, POLICY_SELECTORS_MAX, "cgroups", "must not be empty", &n);
 	if (r < 0)
 		return r;
-	n = json_object_array_length(v);
-	if (n == 0)
-		return fail(c, at, "must not be empty");
-	if (n > POLICY_SELECTORS_MAX)
-		return fail(c, at, "too many cgroups (%zu, at most %d)", n, POLICY_SELECTORS_MAX);
 	p->cgroups = calloc(n, sizeof(*p->cgroups));
 	if (!p->cgroups)
 		return oom(c);
