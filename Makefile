@@ -81,6 +81,11 @@ test: setup
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/unit-tests
 	$(Q)tests/run-all
 
+# Not part of `make test`: costs are measured, never asserted (README, "What a decision costs").
+bench: setup
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/vm/run --icount --timeout 3600 bench/open-cost.sh
+
 demo: setup
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/vm/run tests/demo.sh

@@ -72,6 +72,27 @@ struct {
 	__type(value, struct rp_scratch);
 } rp_scratch SEC(".maps");
 
+/*
+ * Per task: which ruleset binds it, as found for one generation and one cgroup. The
+ * answer is a function of the two (a cgroup's ancestors never change, and a
+ * generation's subjects are never rewritten), so it stays true until either changes.
+ * Only the task itself writes its entry, from its own hooks.
+ */
+struct rp_task {
+	__u64 cgroup_id;	/* the task's cgroup when the answer was found */
+	__u32 gen;		/* 0: no answer yet */
+	__u16 ruleset;
+	__u8 selected;
+	__u8 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct rp_task);
+} rp_tasks SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, RP_RINGBUF_BYTES);

@@ -29,9 +29,8 @@ static __always_inline struct rp_value *rp_lookup(__u32 gen, __u16 kind, __u16 r
  * Finds the deepest cgroup on the task's path that a policy of generation gen selects.
  * New cgroups under a selected one are covered with no user-space step.
  */
-static __always_inline bool rp_subject_find(__u32 gen, struct rp_subject *subj)
+static __always_inline bool rp_subject_walk(__u32 gen, struct task_struct *task, __u16 *ruleset)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	int level = task->cgroups->dfl_cgrp->level;	/* BTF loads, no helper calls */
 	struct rp_value *v;
 
@@ -41,12 +40,45 @@ static __always_inline bool rp_subject_find(__u32 gen, struct rp_subject *subj)
 		v = rp_lookup(gen, RP_KEY_SUBJECT, 0, bpf_get_current_ancestor_cgroup_id(level - i));
 		if (!v)
 			continue;
-		subj->gen = gen;
-		subj->ruleset = v->id[0];
-		subj->cgroup_id = bpf_get_current_cgroup_id();
+		*ruleset = v->id[0];
 		return true;
 	}
 	return false;
+}
+
+/*
+ * The subject of the current task under generation gen: from the task's cached answer
+ * when it is for this generation and the task's current cgroup, else by the walk (and
+ * cached). Without task storage (busy, or no memory) the walk decides alone.
+ */
+static __always_inline bool rp_subject_find(__u32 gen, struct rp_subject *subj)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 cgid = bpf_get_current_cgroup_id();
+	struct rp_task *t;
+	__u16 ruleset = 0;
+	bool selected;
+
+	t = bpf_task_storage_get(&rp_tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (t && t->gen == gen && t->cgroup_id == cgid) {
+		selected = t->selected;
+		ruleset = t->ruleset;
+	} else {
+		selected = rp_subject_walk(gen, task, &ruleset);
+		/* Cache only an answer for the cgroup it was keyed by: not across a move. */
+		if (t && bpf_get_current_cgroup_id() == cgid) {
+			t->cgroup_id = cgid;
+			t->ruleset = ruleset;
+			t->selected = selected;
+			t->gen = gen;
+		}
+	}
+	if (!selected)
+		return false;
+	subj->gen = gen;
+	subj->ruleset = ruleset;
+	subj->cgroup_id = cgid;
+	return true;
 }
 
 #endif /* RAMPART_SUBJECT_BPF_H */
