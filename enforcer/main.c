@@ -40,7 +40,7 @@ static void usage(FILE *f)
 		"                 enforce the policies until SIGINT or SIGTERM, writing each\n"
 		"                 deny and audit decision as one JSON line on stdout;\n"
 		"                 SIGHUP reloads them (a set that fails stays unapplied) and\n"
-		"                 reopens the log file\n"
+		"                 reopens the log file; SIGUSR1 reports every count\n"
 		"      --log-file PATH        also append the lines to PATH (mode 0600)\n"
 		"      --log-max-bytes N      rotate PATH past N bytes (K, M, G suffixes;\n"
 		"                             default 64M): PATH -> PATH.1 -> PATH.2 ...\n"

@@ -71,12 +71,14 @@ struct run_event_ctx {
 	char exe[4096];
 };
 
-static volatile sig_atomic_t run_stop, run_reload;
+static volatile sig_atomic_t run_stop, run_reload, run_status;
 
 static void run_on_signal(int sig)
 {
 	if (sig == SIGHUP)
 		run_reload = 1;
+	else if (sig == SIGUSR1)
+		run_status = 1;
 	else
 		run_stop = sig;
 }
@@ -288,6 +290,41 @@ static void run_report_losses(struct run_ctx *rc)
 	rc->lost_reported = lost;
 }
 
+/*
+ * SIGUSR1: every count the daemon keeps, as one "status" line in the stream and one log
+ * line, so that losses can be checked without reading the whole stream.
+ */
+static void run_on_status(struct run_ctx *rc)
+{
+	__u64 lost = loader_lost_events(&rc->loader);
+	__u64 changing = loader_undecided_events(&rc->loader, false);
+	__u64 no_memory = loader_undecided_events(&rc->loader, true);
+	size_t clients = rc->sinks.server.epfd >= 0 ? rc->sinks.server.n_clients : 0;
+	json_object *o = run_meta_line("status");
+
+	run_status = 0;
+	if (o) {
+		json_object_object_add(o, "generation", json_object_new_int64(rc->live_gen));
+		json_object_object_add(o, "events", json_object_new_uint64(rc->events));
+		json_object_object_add(o, "published", json_object_new_uint64(rc->flood.published));
+		json_object_object_add(o, "coalesced", json_object_new_uint64(rc->flood.coalesced));
+		json_object_object_add(o, "rate_limited",
+				       json_object_new_uint64(rc->flood.suppressed));
+		json_object_object_add(o, "lost_total", json_object_new_uint64(lost));
+		json_object_object_add(o, "undecided_changing", json_object_new_uint64(changing));
+		json_object_object_add(o, "undecided_no_memory",
+				       json_object_new_uint64(no_memory));
+		json_object_object_add(o, "clients", json_object_new_uint64(clients));
+		run_publish_json(rc, o);
+	}
+	log_info("status: generation %u; %llu events read, %llu lines published, %llu "
+		 "coalesced, %llu rate-limited; %llu lost in the kernel; %llu + %llu undecided "
+		 "(set changing, no memory); %zu socket clients", rc->live_gen, rc->events,
+		 rc->flood.published, rc->flood.coalesced, rc->flood.suppressed,
+		 (unsigned long long)lost, (unsigned long long)changing,
+		 (unsigned long long)no_memory, clients);
+}
+
 static int run_explain_unusable(struct probe_report *r)
 {
 	const struct probe_item *bad;
@@ -442,6 +479,8 @@ static int run_loop(struct run_ctx *rc, const sigset_t *waitmask)
 			run_on_reload(rc);
 		flood_tick(&rc->flood, run_now_ns());
 		run_report_losses(rc);
+		if (run_status)
+			run_on_status(rc);
 		if (rc->sinks.server.epfd >= 0)
 			sink_server_service(&rc->sinks.server, run_now_ns());
 		fflush(stdout);
@@ -517,13 +556,16 @@ static void run_signals(sigset_t *ret_waitmask)
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &block, ret_waitmask);
 	sigdelset(ret_waitmask, SIGINT);
 	sigdelset(ret_waitmask, SIGTERM);
 	sigdelset(ret_waitmask, SIGHUP);
+	sigdelset(ret_waitmask, SIGUSR1);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 }
 
 int run_daemon(const struct run_options *o)

@@ -172,7 +172,7 @@ count_is() {
 }
 
 @test "loss: a full ring buffer is reported with a count, lost + delivered = attempts" {
-	local attempts=30000 delivered lost
+	local attempts=30000 delivered lost status
 	long_dir
 	echo x > "$LONG/f"
 	rp_start --policy "$(policy)" --coalesce-ms 0 --rate-limit 1000000
@@ -182,6 +182,13 @@ count_is() {
 	rp_check "every attempt denied" [ "$output" = "attempts=$attempts denied=$attempts opened=0 errors=0" ]
 	wait_until 100 grep -q '"kind":"loss"' "$RP_EVENTS" || true
 	rp_check "loss line in the stream while running" grep -q '"kind":"loss"' "$RP_EVENTS"
+	# The daemon's status (SIGUSR1) carries the same kernel count.
+	kill -USR1 "$RP_PID"
+	wait_until 100 grep -q '"kind":"status"' "$RP_EVENTS" || true
+	status=$(grep -m 1 '"kind":"status"' "$RP_EVENTS" || true)
+	rp_contains "status line has the kernel's loss total" "$status" \
+		"\"lost_total\":$(grep '"kind":"loss"' "$RP_EVENTS" | tail -n 1 | sed 's/.*"lost_total":\([0-9]*\).*/\1/')"
+	rp_check "status logged on stderr" grep -q "status: generation 1; .* lost in the kernel" "$RP_ERR"
 	rp_stop
 	delivered=$(ev_count "$LONG/f" "$RP_EVENTS")
 	lost=$(sum_field loss lost "$RP_EVENTS")
