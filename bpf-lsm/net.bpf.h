@@ -11,6 +11,8 @@
 #define RP_AF_UNIX 1
 #define RP_AF_INET 2
 #define RP_AF_INET6 10
+#define RP_SOCK_STREAM 1
+#define RP_MSG_FASTOPEN 0x20000000
 
 /* What is being decided; the verdict's rule id comes back in rule_id. */
 struct rp_net_req {

@@ -281,6 +281,24 @@ int BPF_PROG(rp_socket_bind, struct socket *sock, struct sockaddr *address, int 
 	return ret ? ret : rp_net_addr_hook(sock, address, addrlen, RP_NET_BIND);
 }
 
+/*
+ * sendto and sendmsg with an address: a datagram to it, or a TCP Fast Open connect, is
+ * a connect to that address (without this, sendto would get around connect rules).
+ * Without an address the socket is connected, and its connect was decided.
+ */
+SEC("lsm/socket_sendmsg")
+int BPF_PROG(rp_socket_sendmsg, struct socket *sock, struct msghdr *msg, int size, int ret)
+{
+	void *name = msg->msg_name;
+	int namelen = msg->msg_namelen;
+
+	if (ret || !name || namelen <= 0)
+		return ret;
+	if (sock->type == RP_SOCK_STREAM && !(msg->msg_flags & RP_MSG_FASTOPEN))
+		return 0;	/* TCP ignores the address of a send */
+	return rp_net_addr_hook(sock, name, namelen, RP_NET_CONNECT);
+}
+
 /* listen: the address the socket is bound to. */
 SEC("lsm/socket_listen")
 int BPF_PROG(rp_socket_listen, struct socket *sock, int backlog, int ret)

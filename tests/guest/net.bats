@@ -107,6 +107,8 @@ serve() {
 	expect "udp 127.0.0.1:9200 allowed" ok connect udp 127.0.0.1 9200
 	expect "tcp to a closed allowed port is refused by the stack" ECONNREFUSED connect tcp 127.0.0.1 9101
 	expect "IPv4-mapped on an inet6 socket denied" EPERM connect udp ::ffff:127.0.0.1 9050
+	expect "sendto without connect denied" EPERM sendto 127.0.0.1 9050
+	expect "sendto an allowed port" ok sendto 127.0.0.1 9200
 	expect "::1 is not in 127.0.0.0/8" ok connect udp ::1 9050
 	expect_outside "allowed outside the cgroup" ok connect udp 127.0.0.1 9050
 	line=$(net_ev "connect event" '"address":"127.0.0.1","port":9050')

@@ -7,6 +7,7 @@
  *   rp-net connect tcp|udp ADDR PORT         ADDR with ':' uses an inet6 socket
  *   rp-net bind tcp|udp ADDR PORT
  *   rp-net listen ADDR PORT                  bind (not decided here), then listen
+ *   rp-net sendto ADDR PORT                  one UDP datagram, no connect
  *   rp-net unix-connect NAME                 stream; NAME is /path or @abstract
  *   rp-net unix-send NAME                    datagram sendto
  *   rp-net unix-serve stream|dgram NAME SEC  binds NAME, accepts/reads for SEC seconds
@@ -128,6 +129,8 @@ static int inet_op(const char *op, const char *proto, const char *addr, const ch
 		return connect(fd, (struct sockaddr *)&ss, len) ? fail() : ok();
 	if (strcmp(op, "bind") == 0)
 		return bind(fd, (struct sockaddr *)&ss, len) ? fail() : ok();
+	if (strcmp(op, "sendto") == 0)
+		return sendto(fd, "x", 1, 0, (struct sockaddr *)&ss, len) < 0 ? fail() : ok();
 	if (bind(fd, (struct sockaddr *)&ss, len))
 		return printf("bind:"), fail();
 	return listen(fd, 4) ? fail() : ok();
@@ -174,6 +177,8 @@ int main(int argc, char **argv)
 		return inet_op(op, argv[2], argv[3], argv[4]);
 	if (strcmp(op, "listen") == 0 && argc == 4)
 		return inet_op(op, "tcp", argv[2], argv[3]);
+	if (strcmp(op, "sendto") == 0 && argc == 4)
+		return inet_op(op, "udp", argv[2], argv[3]);
 	if (strcmp(op, "unix-connect") == 0 && argc == 3) {
 		len = unix_addr_of(argv[2], &sun);
 		fd = socket(AF_UNIX, SOCK_STREAM, 0);
