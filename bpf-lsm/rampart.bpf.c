@@ -110,6 +110,8 @@ int BPF_PROG(rp_file_open, struct file *file, int ret)
 		s->ev.flags = err ? RP_EVF_PATH_ERROR : 0;
 		s->ev.error = err;
 		s->ev.rule_id = rule_id;
+		if (verdict == RP_ACT_DENY || verdict == RP_ACT_AUDIT)
+			rp_event_exe(&s->ev, &s->parent);
 		return rp_enforce(&s->ev, &subj, verdict);
 	}
 	/* the set kept changing under us */
@@ -165,6 +167,8 @@ int BPF_PROG(rp_bprm_check, struct linux_binprm *bprm, int ret)
 		s->ev.flags |= (err ? RP_EVF_PATH_ERROR : 0) | (perr ? RP_EVF_PARENT_ERROR : 0);
 		s->ev.error = err ? err : perr;
 		s->ev.rule_id = rule_id;
+		if (verdict == RP_ACT_DENY || verdict == RP_ACT_AUDIT)
+			rp_event_exe(&s->ev, &s->parent);
 		return rp_enforce(&s->ev, &subj, verdict);
 	}
 	return rp_undecided(&subj, RP_CAT_EXEC, &rp_undecided_changing);

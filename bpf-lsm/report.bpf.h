@@ -27,10 +27,36 @@ static __always_inline void rp_event_fill_task(struct rp_event *ev, const struct
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 }
 
+/*
+ * File and exec events: the process's executable, resolved by the kernel when the event
+ * is made (the process may be gone by the time the daemon reads it), copied after the
+ * object's path. tmp is scratch for the resolution.
+ */
+static __always_inline void rp_event_exe(struct rp_event *ev, struct rp_pathbuf *tmp)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct file *exe = task->mm ? task->mm->exe_file : NULL;
+	__u32 off = (ev->path_len & (RP_PATH_MAX - 1)) + 1;
+	long n;
+
+	if (!exe)
+		return;
+	n = bpf_d_path((struct path *)&exe->f_path, tmp->s, RP_PATH_MAX);
+	if (n <= 0)
+		return;
+	if (bpf_probe_read_kernel(ev->path + off, n & (RP_PATH_MAX - 1), tmp->s))
+		return;
+	ev->exe_len = (n - 1) & (RP_PATH_MAX - 1);
+	ev->flags |= RP_EVF_EXE;
+}
+
 /* Sends the header and the used part of path[]; a full ring buffer is counted, not hidden. */
 static __always_inline void rp_event_send(struct rp_event *ev)
 {
 	__u64 size = RP_EVENT_HDR_SIZE + (ev->path_len & (RP_PATH_MAX - 1)) + 1;
+
+	if (ev->flags & RP_EVF_EXE)
+		size += (ev->exe_len & (RP_PATH_MAX - 1)) + 1;
 
 	if (bpf_ringbuf_output(&rp_events, ev, size, 0))
 		__sync_fetch_and_add(&rp_lost_events, 1);

@@ -80,7 +80,12 @@ static void audit_add_process(json_object *o, const struct rp_event *ev,
 	audit_add(o, "uid", json_object_new_int64(ev->uid));
 	audit_add(o, "gid", json_object_new_int64(ev->gid));
 	audit_add(o, "comm", json_object_new_string(comm));
-	audit_add(o, "exe", audit_string_or_null(ctx->exe));
+	/* The kernel's, taken when it decided; else what /proc said when the event was read. */
+	if (ev->flags & RP_EVF_EXE)
+		audit_add(o, "exe", json_object_new_string_len(ev->path + ev->path_len + 1,
+							       ev->exe_len));
+	else
+		audit_add(o, "exe", audit_string_or_null(ctx->exe));
 	audit_add(o, "cgroup_id", json_object_new_uint64(ev->cgroup_id));
 	audit_add(o, "cgroup", audit_string_or_null(ctx->cgroup));
 }
@@ -89,7 +94,9 @@ static bool audit_event_valid(const struct rp_event *ev, size_t size)
 {
 	return size >= RP_EVENT_HDR_SIZE + 1 && ev->abi == RP_ABI_VERSION &&
 	       (ev->kind == RP_EV_FILE || ev->kind == RP_EV_EXEC || ev->kind == RP_EV_NET) &&
-	       ev->path_len <= size - RP_EVENT_HDR_SIZE - 1;
+	       ev->path_len <= size - RP_EVENT_HDR_SIZE - 1 &&
+	       (!(ev->flags & RP_EVF_EXE) ||
+		(size_t)ev->path_len + 1 + ev->exe_len + 1 <= size - RP_EVENT_HDR_SIZE);
 }
 
 int audit_event_identity(const void *data, size_t size, const struct rp_hash_key *key,

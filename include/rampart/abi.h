@@ -8,7 +8,7 @@
 #ifndef RAMPART_ABI_H
 #define RAMPART_ABI_H
 
-#define RP_ABI_VERSION 2
+#define RP_ABI_VERSION 3
 
 /* Longest path the engine resolves, NUL included (PATH_MAX). Longer: "cannot decide". */
 #define RP_PATH_MAX 4096
@@ -233,6 +233,7 @@ enum rp_event_flags {
 	RP_EVF_PARENT_ERROR = 1 << 2,	/* the executing program's path could not be resolved */
 	RP_EVF_UNIX = 1 << 3,	/* network: path[] is a unix peer's bound name */
 	RP_EVF_INET = 1 << 4,	/* network: net.addr and net.port are set */
+	RP_EVF_EXE = 1 << 5,	/* the executable's path follows the object's */
 };
 
 /* What a network event is about. */
@@ -266,13 +267,17 @@ struct rp_event {
 		struct rp_net_obj net;	/* network */
 	};
 	__s32 error;		/* path resolution error, when RP_EVF_PATH_ERROR */
+	__u16 exe_len;		/* RP_EVF_EXE: bytes of the executable's path, NUL excluded */
+	__u16 pad;
 	__u64 time_boot_ns;	/* CLOCK_BOOTTIME */
 	__u64 cgroup_id;
 	char comm[RP_COMM_LEN];
-	char path[RP_PATH_MAX];	/* file, exec: the object; network: a unix peer's name */
+	/* file, exec: the object's path, then with RP_EVF_EXE the process's executable
+	 * right after the object's NUL; network: a unix peer's name */
+	char path[2 * RP_PATH_MAX];
 };
 #define RP_EVENT_HDR_SIZE 104
-_Static_assert(sizeof(struct rp_event) == RP_EVENT_HDR_SIZE + RP_PATH_MAX, "rp_event layout");
+_Static_assert(sizeof(struct rp_event) == RP_EVENT_HDR_SIZE + 2 * RP_PATH_MAX, "rp_event layout");
 _Static_assert(__builtin_offsetof(struct rp_event, path) == RP_EVENT_HDR_SIZE, "path offset");
 
 #endif /* RAMPART_ABI_H */

@@ -36,6 +36,9 @@ JSON
 	run rp_in_cgroup "$CG" cat "$SECRET"
 	rp_check "cat fails" [ "$status" -ne 0 ]
 	rp_contains "cat message" "$output" "Operation not permitted"
+	# rp-open has exited long before the daemon reads the event: the kernel named it.
+	rp_contains "executable from the kernel" "$(ev_for "$SECRET")" \
+		'"comm":"rp-open","exe":"/usr/bin/rp-open"'
 }
 
 @test "file_open: the denied path is allowed outside the cgroup" {

@@ -343,3 +343,25 @@ UNIT_TEST(audit_formats_network_events)
 	ASSERT_CONTAINS(got, "\"operation\":\"bind\",\"family\":\"inet6\",\"type\":\"dgram\","
 			"\"protocol\":\"udp\",\"address\":\"::1\",\"port\":53}", "inet6 object");
 }
+
+UNIT_TEST(audit_prefers_the_kernels_executable)
+{
+	struct rp_event *ev = new_event("/etc/shadow");
+	char *line = NULL, got[1024];
+	size_t size;
+
+	memcpy(ev->path + ev->path_len + 1, "/usr/bin/kcat", 14);
+	ev->exe_len = 13;
+	ev->flags |= RP_EVF_EXE;
+	size = event_size(ev) + 14;
+	ASSERT_OK(audit_format(ev, size, &web_rule, &test_ctx, &line), "audit_format");
+	snprintf(got, sizeof(got), "%s", line ? line : "");
+	free(line);
+	ASSERT_CONTAINS(got, "\"comm\":\"cat\",\"exe\":\"/usr/bin/kcat\",", "kernel's exe, not /proc's");
+	ASSERT_CONTAINS(got, "\"path\":\"/etc/shadow\",", "object path unchanged");
+	line = NULL;
+	ASSERT_EQ(audit_format(ev, size - 1, &web_rule, &test_ctx, &line), -EBADMSG,
+		  "exe past the data refused");
+	ASSERT_TRUE(line == NULL, "no line for a malformed event");
+	free(ev);
+}
