@@ -66,13 +66,13 @@ static __always_inline bool rp_net_sockaddr(const struct sockaddr *address, int 
 /* Family, type and protocol of a socket, for the event. */
 static __always_inline void rp_net_socket(const struct socket *sock, struct rp_net_req *req)
 {
-	struct sock *sk = BPF_CORE_READ(sock, sk);
+	struct sock *sk = sock->sk;	/* BTF loads, no helper calls: every process pays */
 
-	req->obj.type = BPF_CORE_READ(sock, type);
+	req->obj.type = sock->type;
 	if (!sk)
 		return;
-	req->obj.family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	req->obj.protocol = BPF_CORE_READ(sk, sk_protocol);
+	req->obj.family = sk->__sk_common.skc_family;
+	req->obj.protocol = sk->sk_protocol;
 }
 
 static __always_inline __u8 rp_net_take(const struct rp_value *v, __u32 *rule_id)

@@ -52,6 +52,41 @@ static __always_inline int rp_undecided(const struct rp_subject *subj, int cat, 
 	return !rs || (rs->shape_flags & denies) ? -EPERM : 0;
 }
 
+/* Does the ruleset have anything to say in this category, for these accesses? */
+static __always_inline bool rp_relevant(const struct rp_value *rs, int cat, __u32 acc)
+{
+	if (cat == RP_CAT_FILE)
+		return rp_file_relevant(rs, acc);
+	if (cat == RP_CAT_EXEC)
+		return rs->shape_flags & RP_SHAPE_EXEC_RULES;
+	return rs->shape_flags & RP_SHAPE_NET;
+}
+
+enum rp_bound_to { RP_ALLOW_ALL, RP_RETRY, RP_MISSING, RP_DECIDE };
+
+/*
+ * The first step of every hook, for generation gen: which ruleset binds the task, if it
+ * has anything to say in category cat. RP_DECIDE with *ret_rs; RP_ALLOW_ALL (not
+ * selected, or nothing to say); RP_RETRY (the set changed meanwhile); RP_MISSING (a
+ * selected cgroup whose ruleset is gone: the caller decides it as undecided).
+ */
+static __always_inline int rp_bind(__u32 gen, int cat, __u32 acc, struct rp_subject *subj,
+				   struct rp_value **ret_rs)
+{
+	struct rp_value *rs;
+
+	if (!rp_subject_find(gen, subj))
+		return rp_active_gen() == gen ? RP_ALLOW_ALL : RP_RETRY;
+	rs = rp_lookup(gen, RP_KEY_RULESET, subj->ruleset, 0);
+	if (rs && rp_relevant(rs, cat, acc)) {
+		*ret_rs = rs;
+		return RP_DECIDE;
+	}
+	if (rp_active_gen() != gen)
+		return RP_RETRY;
+	return rs ? RP_ALLOW_ALL : RP_MISSING;
+}
+
 /* Resolves and hashes a path once per hook call; rp_match_all() scans it if a level needs. */
 static __always_inline int rp_prepare(const struct path *path, struct rp_pathbuf *buf, __u16 *len,
 				      struct rp_pathinfo *info, __u64 *hash)
@@ -78,22 +113,18 @@ int BPF_PROG(rp_file_open, struct file *file, int ret)
 		return ret;
 	for (int i = 0; i < RP_GEN_RETRIES; i++) {
 		__u32 gen = rp_active_gen(), rule_id = RP_RULE_NONE;
-		struct rp_value *rs;
+		struct rp_value *rs = NULL;
 		__u8 verdict;
 
 		if (!gen)
 			return 0;
-		if (!rp_subject_find(gen, &subj)) {
-			if (rp_active_gen() == gen)
-				return 0;
+		switch (rp_bind(gen, RP_CAT_FILE, acc, &subj, &rs)) {
+		case RP_ALLOW_ALL:
+			return 0;
+		case RP_RETRY:
 			continue;
-		}
-		rs = rp_lookup(gen, RP_KEY_RULESET, subj.ruleset, 0);
-		if (!rs || !rp_file_relevant(rs, acc)) {
-			if (rp_active_gen() == gen)
-				return rs ? 0 : rp_undecided(&subj, RP_CAT_FILE,
-							     &rp_undecided_changing);
-			continue;
+		case RP_MISSING:
+			return rp_undecided(&subj, RP_CAT_FILE, &rp_undecided_changing);
 		}
 		if (!s) {
 			s = rp_scratch_get();
@@ -130,23 +161,19 @@ int BPF_PROG(rp_bprm_check, struct linux_binprm *bprm, int ret)
 		return ret;
 	for (int i = 0; i < RP_GEN_RETRIES; i++) {
 		__u32 gen = rp_active_gen(), rule_id = RP_RULE_NONE, classes;
-		struct rp_value *rs;
+		struct rp_value *rs = NULL;
 		int perr = 0;
 		__u8 verdict;
 
 		if (!gen)
 			return 0;
-		if (!rp_subject_find(gen, &subj)) {
-			if (rp_active_gen() == gen)
-				return 0;
+		switch (rp_bind(gen, RP_CAT_EXEC, 0, &subj, &rs)) {
+		case RP_ALLOW_ALL:
+			return 0;
+		case RP_RETRY:
 			continue;
-		}
-		rs = rp_lookup(gen, RP_KEY_RULESET, subj.ruleset, 0);
-		if (!rs || !(rs->shape_flags & RP_SHAPE_EXEC_RULES)) {
-			if (rp_active_gen() == gen)
-				return rs ? 0 : rp_undecided(&subj, RP_CAT_EXEC,
-							     &rp_undecided_changing);
-			continue;
+		case RP_MISSING:
+			return rp_undecided(&subj, RP_CAT_EXEC, &rp_undecided_changing);
 		}
 		if (!s) {
 			s = rp_scratch_get();
@@ -211,22 +238,18 @@ static __always_inline int rp_net_decide(struct rp_net_req *req, struct sock *un
 
 	for (int i = 0; i < RP_GEN_RETRIES; i++) {
 		__u32 gen = rp_active_gen(), rule_id = RP_RULE_NONE;
-		struct rp_value *rs;
+		struct rp_value *rs = NULL;
 		__u8 verdict;
 
 		if (!gen)
 			return 0;
-		if (!rp_subject_find(gen, &subj)) {
-			if (rp_active_gen() == gen)
-				return 0;
+		switch (rp_bind(gen, RP_CAT_NET, 0, &subj, &rs)) {
+		case RP_ALLOW_ALL:
+			return 0;
+		case RP_RETRY:
 			continue;
-		}
-		rs = rp_lookup(gen, RP_KEY_RULESET, subj.ruleset, 0);
-		if (!rs || !(rs->shape_flags & RP_SHAPE_NET)) {
-			if (rp_active_gen() == gen)
-				return rs ? 0 : rp_undecided(&subj, RP_CAT_NET,
-							     &rp_undecided_changing);
-			continue;
+		case RP_MISSING:
+			return rp_undecided(&subj, RP_CAT_NET, &rp_undecided_changing);
 		}
 		if (unix_peer && !s) {
 			s = rp_scratch_get();
