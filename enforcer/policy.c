@@ -541,9 +541,9 @@ static int parse_rule_action(const struct pctx *c, const char *at, json_object *
 	return parse_action(c, ptr_key(kat, at, "action"), v, false, ret);
 }
 
-static int parse_file_rule(const struct pctx *c, const char *at, json_object *v,
-			   struct policy_file_rule *rule)
+static int parse_file_rule(const struct pctx *c, const char *at, json_object *v, void *out)
 {
+	struct policy_file_rule *rule = out;
 	static const char *const known[] = {
 		"path", "dir", "glob", "recursive", "access", "action", NULL,
 	};
@@ -591,9 +591,9 @@ static int parse_parent(const struct pctx *c, const char *at, json_object *rule,
 	return 0;
 }
 
-static int parse_exec_rule(const struct pctx *c, const char *at, json_object *v,
-			   struct policy_exec_rule *rule)
+static int parse_exec_rule(const struct pctx *c, const char *at, json_object *v, void *out)
 {
+	struct policy_exec_rule *rule = out;
 	static const char *const known[] = {
 		"path", "dir", "glob", "fileless", "recursive", "parent", "action", NULL,
 	};
@@ -635,52 +635,7 @@ static int get_rule_list(const struct pctx *c, json_object *doc, const char *key
 	return 1;
 }
 
-static int parse_file_rules(const struct pctx *c, json_object *doc, struct policy *p)
-{
-	char at[PTR_MAX];
-	json_object *arr;
-	size_t n;
-	int r;
 
-	r = get_rule_list(c, doc, "file", &arr, &n);
-	if (r <= 0)
-		return r;
-	/* All entries exist (zeroed) from here on, so policy_free() can undo a partial one. */
-	p->file = calloc(n, sizeof(*p->file));
-	if (!p->file)
-		return oom(c);
-	p->n_file = n;
-	for (size_t i = 0; i < n; i++) {
-		r = parse_file_rule(c, ptr_index(at, ".file", i), json_object_array_get_idx(arr, i),
-				    &p->file[i]);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-static int parse_exec_rules(const struct pctx *c, json_object *doc, struct policy *p)
-{
-	char at[PTR_MAX];
-	json_object *arr;
-	size_t n;
-	int r;
-
-	r = get_rule_list(c, doc, "exec", &arr, &n);
-	if (r <= 0)
-		return r;
-	p->exec = calloc(n, sizeof(*p->exec));
-	if (!p->exec)
-		return oom(c);
-	p->n_exec = n;
-	for (size_t i = 0; i < n; i++) {
-		r = parse_exec_rule(c, ptr_index(at, ".exec", i), json_object_array_get_idx(arr, i),
-				    &p->exec[i]);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
 
 /* ---- network rules -------------------------------------------------------------------- */
 
@@ -963,9 +918,9 @@ static int parse_net_peer(const struct pctx *c, const char *at, json_object *o,
 	return 0;
 }
 
-static int parse_net_rule(const struct pctx *c, const char *at, json_object *v,
-			  struct policy_net_rule *r)
+static int parse_net_rule(const struct pctx *c, const char *at, json_object *v, void *out)
 {
+	struct policy_net_rule *r = out;
 	static const char *const known[] = { "create", "connect", "bind", "listen", "action",
 					     NULL };
 	static const struct key_hint hints[] = {
@@ -998,27 +953,55 @@ static int parse_net_rule(const struct pctx *c, const char *at, json_object *v,
 	return parse_rule_action(c, at, v, &r->action);
 }
 
-static int parse_net_rules(const struct pctx *c, json_object *doc, struct policy *p)
+
+typedef int (*parse_rule_fn)(const struct pctx *c, const char *at, json_object *v, void *rule);
+
+/*
+ * The rule list under key: each element parsed into an array of elem_size-byte rules.
+ * All entries exist (zeroed) before the first is parsed, so policy_free() can undo a
+ * partial list.
+ */
+static int parse_rule_list(const struct pctx *c, json_object *doc, const char *key,
+			   size_t elem_size, parse_rule_fn parse, void **ret_rules, size_t *ret_n)
 {
-	char at[PTR_MAX];
+	char at[PTR_MAX], lat[PTR_MAX];
 	json_object *arr;
 	size_t n;
 	int r;
 
-	r = get_rule_list(c, doc, "network", &arr, &n);
+	r = get_rule_list(c, doc, key, &arr, &n);
 	if (r <= 0)
 		return r;
-	p->net = calloc(n, sizeof(*p->net));
-	if (!p->net)
+	*ret_rules = calloc(n, elem_size);
+	if (!*ret_rules)
 		return oom(c);
-	p->n_net = n;
+	*ret_n = n;
+	ptr_key(lat, "", key);
 	for (size_t i = 0; i < n; i++) {
-		r = parse_net_rule(c, ptr_index(at, ".network", i),
-				   json_object_array_get_idx(arr, i), &p->net[i]);
+		r = parse(c, ptr_index(at, lat, i), json_object_array_get_idx(arr, i),
+			  (char *)*ret_rules + i * elem_size);
 		if (r < 0)
 			return r;
 	}
 	return 0;
+}
+
+static int parse_file_rules(const struct pctx *c, json_object *doc, struct policy *p)
+{
+	return parse_rule_list(c, doc, "file", sizeof(*p->file), parse_file_rule,
+			       (void **)&p->file, &p->n_file);
+}
+
+static int parse_exec_rules(const struct pctx *c, json_object *doc, struct policy *p)
+{
+	return parse_rule_list(c, doc, "exec", sizeof(*p->exec), parse_exec_rule,
+			       (void **)&p->exec, &p->n_exec);
+}
+
+static int parse_net_rules(const struct pctx *c, json_object *doc, struct policy *p)
+{
+	return parse_rule_list(c, doc, "network", sizeof(*p->net), parse_net_rule,
+			       (void **)&p->net, &p->n_net);
 }
 
 /* ---- top level ------------------------------------------------------------------------ */
