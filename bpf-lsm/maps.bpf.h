@@ -55,12 +55,31 @@ struct rp_canonbuf {
 	char s[2 * RP_PATH_MAX];
 };
 
+/* A cached verdict of file_open, on the inode (bpf-lsm/vcache.bpf.h says when it holds). */
+struct rp_vcache {
+	__u64 dentry, parent, mnt, root_mnt;
+	__u64 name_hash_len;
+	__u32 rename_seq, mount_seq;
+	__u32 gen;
+	__u16 ruleset;
+	__u8 access;
+	__u8 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct rp_vcache);
+} rp_vcache SEC(".maps");
+
 struct rp_scratch {
 	struct rp_event ev;		/* the event, whose path[] is the object's path */
 	struct rp_pathbuf parent;	/* exec: the executing program's path */
 	struct rp_canonbuf canon;	/* the path in the form of one glob shape */
 	struct rp_pathinfo obj;
 	struct rp_pathinfo par;
+	struct rp_vcache vcache;	/* file_open: the entry being stored */
 };
 
 /* Per-task scratch for the event being built: per-CPU memory is not safe here, since a

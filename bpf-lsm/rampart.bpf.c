@@ -20,6 +20,7 @@
 #include "report.bpf.h"
 #include "match.bpf.h"
 #include "file.bpf.h"
+#include "vcache.bpf.h"
 #include "exec.bpf.h"
 #include "net.bpf.h"
 
@@ -68,16 +69,21 @@ enum rp_bound_to { RP_ALLOW_ALL, RP_RETRY, RP_MISSING, RP_DECIDE };
  * The first step of every hook, for generation gen: which ruleset binds the task, if it
  * has anything to say in category cat. RP_DECIDE with *ret_rs; RP_ALLOW_ALL (not
  * selected, or nothing to say); RP_RETRY (the set changed meanwhile); RP_MISSING (a
- * selected cgroup whose ruleset is gone: the caller decides it as undecided).
+ * selected cgroup whose ruleset is gone: the caller decides it as undecided). It is
+ * rp_bind_subject() then rp_bind_ruleset(), which file_open calls apart.
  */
-static __always_inline int rp_bind(__u32 gen, int cat, __u32 acc, struct rp_subject *subj,
-				   struct rp_value **ret_rs)
+static __always_inline int rp_bind_subject(__u32 gen, struct rp_subject *subj)
 {
-	struct rp_value *rs;
-
 	if (!rp_subject_find(gen, subj))
 		return rp_active_gen() == gen ? RP_ALLOW_ALL : RP_RETRY;
-	rs = rp_lookup(gen, RP_KEY_RULESET, subj->ruleset, 0);
+	return RP_DECIDE;
+}
+
+static __always_inline int rp_bind_ruleset(__u32 gen, int cat, __u32 acc,
+					   const struct rp_subject *subj, struct rp_value **ret_rs)
+{
+	struct rp_value *rs = rp_lookup(gen, RP_KEY_RULESET, subj->ruleset, 0);
+
 	if (rs && rp_relevant(rs, cat, acc)) {
 		*ret_rs = rs;
 		return RP_DECIDE;
@@ -85,6 +91,14 @@ static __always_inline int rp_bind(__u32 gen, int cat, __u32 acc, struct rp_subj
 	if (rp_active_gen() != gen)
 		return RP_RETRY;
 	return rs ? RP_ALLOW_ALL : RP_MISSING;
+}
+
+static __always_inline int rp_bind(__u32 gen, int cat, __u32 acc, struct rp_subject *subj,
+				   struct rp_value **ret_rs)
+{
+	int ret = rp_bind_subject(gen, subj);
+
+	return ret == RP_DECIDE ? rp_bind_ruleset(gen, cat, acc, subj, ret_rs) : ret;
 }
 
 /* Resolves and hashes a path once per hook call; rp_match_all() scans it if a level needs. */
@@ -103,10 +117,11 @@ static __always_inline int rp_prepare(const struct path *path, struct rp_pathbuf
 SEC("lsm.s/file_open")
 int BPF_PROG(rp_file_open, struct file *file, int ret)
 {
+	struct rp_vcache_snap snap = {};
 	struct rp_subject subj = {};
 	struct rp_scratch *s = NULL;
-	__u32 acc = rp_file_access(file);
 	__u64 hash = 0;
+	__u32 acc = 0;
 	int err = 0;
 
 	if (ret)
@@ -118,7 +133,20 @@ int BPF_PROG(rp_file_open, struct file *file, int ret)
 
 		if (!gen)
 			return 0;
-		switch (rp_bind(gen, RP_CAT_FILE, acc, &subj, &rs)) {
+		switch (rp_bind_subject(gen, &subj)) {
+		case RP_ALLOW_ALL:
+			return 0;
+		case RP_RETRY:
+			continue;
+		}
+		acc = rp_file_access(file);
+		/* A cached verdict of this generation and ruleset: no rule lookup at all. */
+		if (!s && rp_vcache_hit(file, &subj, acc, &snap)) {
+			if (rp_active_gen() == gen)
+				return 0;
+			continue;
+		}
+		switch (rp_bind_ruleset(gen, RP_CAT_FILE, acc, &subj, &rs)) {
 		case RP_ALLOW_ALL:
 			return 0;
 		case RP_RETRY:
@@ -137,6 +165,10 @@ int BPF_PROG(rp_file_open, struct file *file, int ret)
 		verdict = rp_file_verdict(&subj, rs, s, err, hash, &rule_id);
 		if (rp_active_gen() != gen)
 			continue;	/* a swap happened while deciding: decide again */
+		if (!err && verdict != RP_ACT_DENY && verdict != RP_ACT_AUDIT) {
+			rp_vcache_store(file, &subj, acc, &snap, &s->vcache);
+			return 0;
+		}
 		s->ev.kind = RP_EV_FILE;
 		s->ev.flags = err ? RP_EVF_PATH_ERROR : 0;
 		s->ev.error = err;

@@ -54,7 +54,7 @@ static __always_inline bool rp_subject_walk(__u32 gen, struct task_struct *task,
 static __always_inline bool rp_subject_find(__u32 gen, struct rp_subject *subj)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	__u64 cgid = bpf_get_current_cgroup_id();
+	__u64 cgid = task->cgroups->dfl_cgrp->kn->id;	/* bpf_get_current_cgroup_id(), by BTF */
 	struct rp_task *t;
 	__u16 ruleset = 0;
 	bool selected;

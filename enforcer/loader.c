@@ -158,6 +158,12 @@ __u64 loader_undecided_events(const struct loader *l, bool no_memory)
 					 : &l->skel->bss->rp_undecided_changing, __ATOMIC_RELAXED);
 }
 
+void loader_vcache_counts(const struct loader *l, __u64 *hits, __u64 *stores)
+{
+	*hits = __atomic_load_n(&l->skel->bss->rp_vcache_hits, __ATOMIC_RELAXED);
+	*stores = __atomic_load_n(&l->skel->bss->rp_vcache_stores, __ATOMIC_RELAXED);
+}
+
 void loader_close(struct loader *l)
 {
 	if (!l)

@@ -34,6 +34,8 @@ __u64 loader_lost_events(const struct loader *l);
 /* Decisions taken by the defaults without an event: for want of scratch memory, or
  * because the policy set changed on every attempt. */
 __u64 loader_undecided_events(const struct loader *l, bool no_memory);
+/* file_open's verdict cache: opens decided from it, and verdicts stored in it. */
+void loader_vcache_counts(const struct loader *l, __u64 *hits, __u64 *stores);
 /* Detaches and unloads everything. Accepts a loader that never loaded. */
 void loader_close(struct loader *l);
 
