@@ -167,7 +167,7 @@ aa_load() {
 	return $rc
 }
 
-aa_unload() { echo -n rpbench > $AA/.remove; }
+aa_unload() { echo -n rpbench 2> /dev/null > $AA/.remove; }
 
 # baseline: no program at all (AppArmor active, no profile).
 baseline() {
