@@ -126,7 +126,8 @@ END {
 		fails = fails (fails == "" ? "" : "; ") num(substr(k, 1, index(k, FS) - 1)) " " \
 			(k ~ /exec$/ ? "exec" : "file") " rules: " aafail[k]
 	if (fails != "")
-		print "³ apparmor_parser (3.0.8) in the guest could not compile the profile: " fails "."
+		print "³ apparmor_parser (3.0.8) in the guest could not compile the profile: " fails \
+		      " (on the host the same profile makes it segfault, a stack overflow)."
 	print "The AppArmor profiles are self-contained: they allow `/** rwlkmix,` and deny random " \
 	      "names (/srv/data/xxxxxxxx), as the Rampart rules do; regular names (f1, f2, ...) " \
 	      "would fold into a tiny automaton and flatter AppArmor."
@@ -141,7 +142,7 @@ END {
 	print "**Policy apply** (JSON file to live maps, one reload each round: parse, compile, " \
 	      "apply = write the new generation, flip, delete the old; ms, median, total also max)"
 	print ""
-	print "| where, rules | rules | parse | compile | apply to maps | total (median / max) |"
+	print "| where | rules | parse | compile | apply to maps | total (median / max) |"
 	print "|---|--:|--:|--:|--:|--:|"
 	apply_row("host", 1000, "host, file rules")
 	apply_row("host", 10000, "host, file rules")
