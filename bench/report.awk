@@ -99,7 +99,9 @@ END {
 
 	print "Guest: Linux " info["kernel"] " in qemu with `-icount shift=0,sleep=off`: one " \
 	      "guest \"ns\" is one guest instruction, so figures repeat to about 0.1%. Host: " \
-	      "Linux " info["host-kernel"] ". Each cost is the best of 3 rounds after a discarded " \
+	      "Linux " info["host-kernel"] (("host-load-before" in info) ? " (load average " \
+	      info["host-load-before"] " on " substr(infox["host-load-before"], 6) " CPUs before " \
+	      "its timings)" : "") ". Each cost is the best of 3 rounds after a discarded " \
 	      "warm-up round (operations per round: " info["n"] "), shown as overhead over the " \
 	      "no-program baseline of the same boot. Whole run: " num(info["wall-seconds"] / 60) \
 	      " min."

@@ -203,19 +203,20 @@ static int bench_memlock(int fd, unsigned long long *ret_bytes)
 	return ret;
 }
 
-/* Keys in the map, walked one by one: what a swap really left behind. */
-static unsigned long long bench_count_keys(int fd, size_t key_size)
+/* Keys in the map, walked one by one: what a swap really left behind; -1 without memory. */
+static long long bench_count_keys(int fd, size_t key_size)
 {
-	unsigned char key[2][64];
-	unsigned long long n = 0;
+	unsigned char *key = malloc(2 * key_size);
+	long long n = 0;
 	void *prev = NULL;
 
-	if (key_size > sizeof(key[0]))
-		return 0;
-	while (bpf_map_get_next_key(fd, prev, key[n % 2]) == 0) {
-		prev = key[n % 2];
+	if (!key)
+		return -1;
+	while (bpf_map_get_next_key(fd, prev, key + (n % 2) * key_size) == 0) {
+		prev = key + (n % 2) * key_size;
 		n++;
 	}
+	free(key);
 	return n;
 }
 
@@ -228,7 +229,7 @@ static json_object *bench_map(const struct bpf_map *m)
 	if (bench_memlock(fd, &memlock) == 0)
 		json_object_object_add(o, "memlock", json_object_new_uint64(memlock));
 	json_object_object_add(o, "entries",
-			       json_object_new_uint64(bench_count_keys(fd, bpf_map__key_size(m))));
+			       json_object_new_int64(bench_count_keys(fd, bpf_map__key_size(m))));
 	json_object_object_add(o, "max_entries", json_object_new_uint64(bpf_map__max_entries(m)));
 	return o;
 }
