@@ -84,7 +84,7 @@ test: setup
 # Not part of `make test`: costs are measured, never asserted (README, "What a decision costs").
 bench: setup
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)tests/vm/run --icount --timeout 3600 bench/open-cost.sh
+	$(Q)bench/run
 
 demo: setup
 	$(Q)$(MAKE) --no-print-directory all

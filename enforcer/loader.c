@@ -14,6 +14,12 @@
 
 int loader_load(struct loader *l)
 {
+	return loader_load_opts(l, false);
+}
+
+int loader_load_opts(struct loader *l, bool maps_only)
+{
+	struct bpf_program *prog;
 	struct rampart_bpf *skel;
 	int ret;
 
@@ -26,6 +32,8 @@ int loader_load(struct loader *l)
 	skel = rampart_bpf__open_opts(&opts);
 	if (!skel)
 		return -errno;
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, !maps_only);
 	skel->rodata->rp_hash_key = l->hkey;
 	ret = rampart_bpf__load(skel);
 	if (ret) {

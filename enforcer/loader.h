@@ -26,6 +26,9 @@ struct loader {
 
 /* Opens and loads the programs (not yet attached); 0 or a negative errno. */
 int loader_load(struct loader *l);
+/* With maps_only, creates the maps and loads no program (nothing can be attached): what
+ * `rampart bench-apply` needs to time applies on kernels that refuse LSM programs. */
+int loader_load_opts(struct loader *l, bool maps_only);
 int loader_attach(struct loader *l);
 /* Writes c as the next generation and makes it live; on failure the live set stays. */
 int loader_apply(struct loader *l, const struct compiled_set *c, __u32 *ret_gen);

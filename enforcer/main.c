@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 
 #include "audit.h"
+#include "bench.h"
 #include "cgroup.h"
 #include "compile.h"
 #include "loader.h"
@@ -62,6 +63,10 @@ static void usage(FILE *f)
 		"  compile --dump FILE|DIR...\n"
 		"                 print what would be loaded: rulesets, defaults, map entries\n"
 		"  probe          report whether this kernel can run Rampart, and what to do if not\n"
+		"  bench-apply --policy FILE|DIR [--policy ...] [--rounds N]\n"
+		"                 time parse, compile and apply of the set over N swaps\n"
+		"                 (default 5) with the maps only, no program; print one\n"
+		"                 JSON line with the timings and the maps' memory\n"
 		"  version        print the version\n");
 }
 
@@ -354,6 +359,8 @@ int main(int argc, char **argv)
 			return log_error_errno(2, "compile: usage: rampart compile --dump FILE|DIR...");
 		return cmd_check(argc - 1, argv + 1, true);
 	}
+	if (strcmp(argv[0], "bench-apply") == 0)
+		return bench_apply_main(argc, argv);
 	if (strcmp(argv[0], "probe") == 0)
 		return argc == 1 ? cmd_probe() : log_error_errno(2, "probe takes no arguments");
 	if (strcmp(argv[0], "version") == 0) {
