@@ -82,8 +82,25 @@ struct rp_scratch {
 	struct rp_vcache vcache;	/* file_open: the entry being stored */
 };
 
-/* Per-task scratch for the event being built: per-CPU memory is not safe here, since a
- * sleepable program can be preempted and another task could overwrite the path. */
+/*
+ * Scratch memory for the path and the event being built. First choice: this CPU's slot,
+ * claimed with an atomic exchange on busy. Programs run with migration disabled but can
+ * be preempted, so another task on this CPU may find the slot taken; it then uses its
+ * own task storage (rp_scratch), allocated on that first use. Without the per-CPU slot
+ * every new process would allocate and zero ~13 KiB on its first decision.
+ */
+struct rp_scratch_slot {
+	__u64 busy;
+	struct rp_scratch s;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rp_scratch_slot);
+} rp_scratch_cpu SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);

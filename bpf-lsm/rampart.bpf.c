@@ -114,8 +114,7 @@ static __always_inline int rp_prepare(const struct path *path, struct rp_pathbuf
 	return 0;
 }
 
-SEC("lsm.s/file_open")
-int BPF_PROG(rp_file_open, struct file *file, int ret)
+static __always_inline int rp_file_open_decide(struct file *file, struct rp_hold *h)
 {
 	struct rp_vcache_snap snap = {};
 	struct rp_subject subj = {};
@@ -124,8 +123,6 @@ int BPF_PROG(rp_file_open, struct file *file, int ret)
 	__u32 acc = 0;
 	int err = 0;
 
-	if (ret)
-		return ret;
 	for (int i = 0; i < RP_GEN_RETRIES; i++) {
 		__u32 gen = rp_active_gen(), rule_id = RP_RULE_NONE;
 		struct rp_value *rs = NULL;
@@ -155,7 +152,7 @@ int BPF_PROG(rp_file_open, struct file *file, int ret)
 			return rp_undecided(&subj, RP_CAT_FILE, &rp_undecided_changing);
 		}
 		if (!s) {
-			s = rp_scratch_get();
+			s = rp_scratch_get(h);
 			if (!s)
 				return rp_undecided(&subj, RP_CAT_FILE, &rp_undecided_no_memory);
 			err = rp_prepare(&file->f_path, (struct rp_pathbuf *)s->ev.path,
@@ -181,16 +178,25 @@ int BPF_PROG(rp_file_open, struct file *file, int ret)
 	return rp_undecided(&subj, RP_CAT_FILE, &rp_undecided_changing);
 }
 
-SEC("lsm.s/bprm_check_security")
-int BPF_PROG(rp_bprm_check, struct linux_binprm *bprm, int ret)
+SEC("lsm.s/file_open")
+int BPF_PROG(rp_file_open, struct file *file, int ret)
+{
+	struct rp_hold h = {};
+
+	if (ret)
+		return ret;
+	ret = rp_file_open_decide(file, &h);
+	rp_scratch_put(&h);
+	return ret;
+}
+
+static __always_inline int rp_bprm_decide(struct linux_binprm *bprm, struct rp_hold *h)
 {
 	struct rp_subject subj = {};
 	struct rp_scratch *s = NULL;
 	__u64 hash = 0;
 	int err = 0;
 
-	if (ret)
-		return ret;
 	for (int i = 0; i < RP_GEN_RETRIES; i++) {
 		__u32 gen = rp_active_gen(), rule_id = RP_RULE_NONE, classes;
 		struct rp_value *rs = NULL;
@@ -208,7 +214,7 @@ int BPF_PROG(rp_bprm_check, struct linux_binprm *bprm, int ret)
 			return rp_undecided(&subj, RP_CAT_EXEC, &rp_undecided_changing);
 		}
 		if (!s) {
-			s = rp_scratch_get();
+			s = rp_scratch_get(h);
 			if (!s)
 				return rp_undecided(&subj, RP_CAT_EXEC, &rp_undecided_no_memory);
 			err = rp_prepare(&bprm->file->f_path, (struct rp_pathbuf *)s->ev.path,
@@ -233,18 +239,31 @@ int BPF_PROG(rp_bprm_check, struct linux_binprm *bprm, int ret)
 	return rp_undecided(&subj, RP_CAT_EXEC, &rp_undecided_changing);
 }
 
+SEC("lsm.s/bprm_check_security")
+int BPF_PROG(rp_bprm_check, struct linux_binprm *bprm, int ret)
+{
+	struct rp_hold h = {};
+
+	if (ret)
+		return ret;
+	ret = rp_bprm_decide(bprm, &h);
+	rp_scratch_put(&h);
+	return ret;
+}
+
 /*
  * Reports a network verdict. The event needs the task's scratch memory; without it the
  * verdict still stands and the event is counted as lost.
  */
-static __always_inline int rp_net_enforce(struct rp_scratch *s, const struct rp_net_req *req,
+static __always_inline int rp_net_enforce(struct rp_hold *h, struct rp_scratch *s,
+					  const struct rp_net_req *req,
 					  const struct rp_subject *subj, __u8 verdict,
 					  __u32 rule_id)
 {
 	if (verdict != RP_ACT_DENY && verdict != RP_ACT_AUDIT)
 		return 0;
 	if (!s)
-		s = rp_scratch_get();
+		s = rp_scratch_get(h);
 	if (!s) {
 		__sync_fetch_and_add(&rp_lost_events, 1);
 		return verdict == RP_ACT_DENY ? -EPERM : 0;
@@ -259,14 +278,37 @@ static __always_inline int rp_net_enforce(struct rp_scratch *s, const struct rp_
 	return rp_enforce(&s->ev, subj, verdict);
 }
 
+/* Where a network hook's object comes from: filled in by the hook, or a caller's address. */
+struct rp_net_src {
+	struct sock *unix_peer;		/* unix: the peer whose bound name is decided */
+	struct socket *sock;		/* connect, bind, sendmsg: the socket ... */
+	struct sockaddr *address;	/* ... and the address the caller passed */
+	int addrlen;
+};
+
 /*
- * The decision skeleton of every network hook. A unix peer's name is read and hashed
- * into the task's scratch only once a ruleset with unix rules is found.
+ * A caller's inet address, read once the task is known to be selected: 0 when there is
+ * nothing to decide (not inet, or an AF_UNSPEC connect, which disconnects).
  */
-static __always_inline int rp_net_decide(struct rp_net_req *req, struct sock *unix_peer)
+static __always_inline bool rp_net_fill_addr(const struct rp_net_src *src, struct rp_net_req *req)
+{
+	rp_net_socket(src->sock, req);
+	if (req->obj.family != RP_AF_INET && req->obj.family != RP_AF_INET6)
+		return false;
+	return rp_net_sockaddr(src->address, src->addrlen, req->obj.family, req);
+}
+
+/*
+ * The decision skeleton of every network hook. The subject comes first: an address or
+ * a unix peer's name is read (into the task's scratch) only for a selected task whose
+ * ruleset has network rules.
+ */
+static __always_inline int rp_net_decide_held(struct rp_net_req *req, const struct rp_net_src *src,
+					      struct rp_hold *h)
 {
 	struct rp_subject subj = {};
 	struct rp_scratch *s = NULL;
+	bool filled = false;
 
 	for (int i = 0; i < RP_GEN_RETRIES; i++) {
 		__u32 gen = rp_active_gen(), rule_id = RP_RULE_NONE;
@@ -283,20 +325,34 @@ static __always_inline int rp_net_decide(struct rp_net_req *req, struct sock *un
 		case RP_MISSING:
 			return rp_undecided(&subj, RP_CAT_NET, &rp_undecided_changing);
 		}
-		if (unix_peer && !s) {
-			s = rp_scratch_get();
+		if (src->address && !filled) {
+			if (!rp_net_fill_addr(src, req))
+				return 0;
+			filled = true;
+		}
+		if (src->unix_peer && !s) {
+			s = rp_scratch_get(h);
 			if (!s)
 				return rp_undecided(&subj, RP_CAT_NET, &rp_undecided_no_memory);
-			req->name_len = rp_net_unix_name(unix_peer,
+			req->name_len = rp_net_unix_name(src->unix_peer,
 							 (struct rp_pathbuf *)s->ev.path);
 			req->unix_hash = rp_hash((struct rp_pathbuf *)s->ev.path, req->name_len);
 		}
 		verdict = rp_net_verdict(&subj, rs, req, &rule_id);
 		if (rp_active_gen() != gen)
 			continue;
-		return rp_net_enforce(s, req, &subj, verdict, rule_id);
+		return rp_net_enforce(h, s, req, &subj, verdict, rule_id);
 	}
 	return rp_undecided(&subj, RP_CAT_NET, &rp_undecided_changing);
+}
+
+static __always_inline int rp_net_decide(struct rp_net_req *req, const struct rp_net_src *src)
+{
+	struct rp_hold h = {};
+	int ret = rp_net_decide_held(req, src, &h);
+
+	rp_scratch_put(&h);
+	return ret;
 }
 
 SEC("lsm/socket_post_create")
@@ -310,21 +366,17 @@ int BPF_PROG(rp_socket_create, struct socket *sock, int family, int type, int pr
 	rp_net_socket(sock, &req);
 	req.obj.family = family;
 	req.obj.type = type;
-	return rp_net_decide(&req, NULL);
+	return rp_net_decide(&req, &(struct rp_net_src){});
 }
 
 /* connect and bind: the address the caller passed; only inet addresses are decided here. */
 static __always_inline int rp_net_addr_hook(struct socket *sock, struct sockaddr *address,
 					    int addrlen, __u8 op)
 {
+	struct rp_net_src src = { .sock = sock, .address = address, .addrlen = addrlen };
 	struct rp_net_req req = { .obj.op = op };
 
-	rp_net_socket(sock, &req);
-	if (req.obj.family != RP_AF_INET && req.obj.family != RP_AF_INET6)
-		return 0;
-	if (!rp_net_sockaddr(address, addrlen, req.obj.family, &req))
-		return 0;	/* AF_UNSPEC connect: a disconnect */
-	return rp_net_decide(&req, NULL);
+	return rp_net_decide(&req, &src);
 }
 
 SEC("lsm/socket_connect")
@@ -375,7 +427,7 @@ int BPF_PROG(rp_socket_listen, struct socket *sock, int backlog, int ret)
 	else
 		return 0;
 	req.obj.port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	return rp_net_decide(&req, NULL);
+	return rp_net_decide(&req, &(struct rp_net_src){});
 }
 
 /* unix stream connect: decided on the name the listening peer bound. */
@@ -388,7 +440,7 @@ int BPF_PROG(rp_unix_connect, struct sock *sock, struct sock *other, struct sock
 	if (ret)
 		return ret;
 	req.obj.type = BPF_CORE_READ(sock, sk_type);
-	return rp_net_decide(&req, other);
+	return rp_net_decide(&req, &(struct rp_net_src){ .unix_peer = other });
 }
 
 /* unix datagram connect and send: decided on the receiving socket's bound name. */
@@ -402,5 +454,5 @@ int BPF_PROG(rp_unix_send, struct socket *sock, struct socket *other, int ret)
 	if (ret || !peer)
 		return ret;
 	req.obj.type = BPF_CORE_READ(sock, type);
-	return rp_net_decide(&req, peer);
+	return rp_net_decide(&req, &(struct rp_net_src){ .unix_peer = peer });
 }

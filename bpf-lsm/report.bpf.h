@@ -3,10 +3,35 @@
 #ifndef RAMPART_REPORT_BPF_H
 #define RAMPART_REPORT_BPF_H
 
-static __always_inline struct rp_scratch *rp_scratch_get(void)
+/* What a hook holds until it returns: this CPU's scratch slot, when it claimed it. */
+struct rp_hold {
+	__u64 *busy;
+};
+
+static __always_inline struct rp_scratch *rp_scratch_get(struct rp_hold *h)
 {
+	struct rp_scratch_slot *slot;
+	__u32 zero = 0;
+
+	if (h->busy)
+		return NULL;	/* one claim per hook call */
+	slot = bpf_map_lookup_elem(&rp_scratch_cpu, &zero);
+	if (slot && __sync_lock_test_and_set(&slot->busy, 1) == 0) {
+		h->busy = &slot->busy;
+		return &slot->s;
+	}
 	return bpf_task_storage_get(&rp_scratch, bpf_get_current_task_btf(), 0,
 				    BPF_LOCAL_STORAGE_GET_F_CREATE);
+}
+
+/* Gives this CPU's slot back once the hook is done with it (the event has been sent). */
+static __always_inline void rp_scratch_put(struct rp_hold *h)
+{
+	if (!h->busy)
+		return;
+	asm volatile("" ::: "memory");	/* every use of the slot comes before the release */
+	*(volatile __u64 *)h->busy = 0;
+	h->busy = NULL;
 }
 
 static __always_inline void rp_event_fill_task(struct rp_event *ev, const struct rp_subject *subj)
