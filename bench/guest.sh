@@ -28,6 +28,9 @@ AA=/sys/kernel/security/apparmor
 M1=/m1 N1=/n1 M5=/tmp/b/c/d/m5 N5=/tmp/b/c/d/n5
 D20=/tmp$(printf '/d%d' $(seq 2 19))
 M20=$D20/m20 N20=$D20/n20
+# Files with a second name: the verdict cache never holds them, so every open of one is
+# decided in full, as the first open of any file is.
+F1=/f1 F5=/tmp/b/c/d/f5 F20=$D20/f20
 RP_PID=
 GEN=0
 
@@ -46,6 +49,7 @@ setup() {
 		/etc/apparmor
 	touch /etc/apparmor/parser.conf
 	for f in $M1 $N1 $M5 $N5 $M20 $N20 /srv/data/denied /srv/flood/f; do echo x > "$f"; done
+	for f in $F1 $F5 $F20; do echo x > "$f" && ln -f "$f" "$f.link"; done
 	cp /usr/bin/rp-true /srv/bin/denied
 }
 
@@ -75,14 +79,15 @@ measure() {
 	row cost "$op" "$variant" "$config" "$rules" "$best" "${all:--}"
 }
 
-# measure_open CONFIG RULES: the six open variants (depth 1, 5, 20; named by an allow
-# rule or by none).
+# measure_open CONFIG RULES: the nine open variants (depth 1, 5, 20; named by an allow
+# rule, by none, or by none and decided in full every time).
 measure_open() {
-	local d m n
+	local d m n f
 	for d in 1 5 20; do
-		m=M$d n=N$d
+		m=M$d n=N$d f=F$d
 		measure open "d$d-match" "$1" "$2" "$N_OPEN" "${!m}"
 		measure open "d$d-nomatch" "$1" "$2" "$N_OPEN" "${!n}"
+		measure open "d$d-full" "$1" "$2" "$N_OPEN" "${!f}"
 	done
 }
 
@@ -145,11 +150,13 @@ rp_swap() {
 	wait_gen
 }
 
+# rp_stop: stops the daemon and detaches its pinned programs.
 rp_stop() {
 	[[ -n $RP_PID ]] || return 0
 	kill "$RP_PID"
 	wait "$RP_PID"
 	RP_PID=
+	rampart unload 2> /dev/null
 }
 
 # aa_load PROFILE RULES KIND: loads an AppArmor profile, timing the compile (one apply
@@ -345,7 +352,7 @@ apply_guest() {
 		say "bench-apply, $n file rules"
 		policy $W/a.json -v cg=/bench -v file="$n"
 		j=$(rampart bench-apply --policy $W/a.json --rounds 3) || continue
-		jq -r --arg n "$n" '["parse_ms", "compile_ms", "apply_ms", "total_ms"][] as $k |
+		jq -r --arg n "$n" '["parse_ms", "compile_ms", "apply_ms", "total_ms", "retire_ms"][] as $k |
 			["R", "apply", "guest", $n, $k, .[$k].median, .[$k].max] | @tsv' <<< "$j"
 		jq -r --arg n "$n" '["R", "mem", "memlock-rp_decisions", $n, .rp_decisions.memlock, "B"],
 			["R", "mem", "entries-rp_decisions", $n, .rp_decisions.entries, "entries"] |

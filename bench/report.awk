@@ -43,11 +43,14 @@ function cost_row(label, op, variant,    line, i, c) {
 	print line " |"
 }
 
-# The largest overhead (%) among the open variants of one configuration.
-function open_worst(config, rules,    d, m, k, w, v) {
+# The largest overhead (%) among the open variants of one configuration whose kind (match,
+# nomatch, full) is in the space-separated list kinds.
+function open_worst(config, rules, kinds,    d, m, k, w, v) {
 	w = ""
 	for (d = 1; d <= 3; d++)
-		for (m = 1; m <= 2; m++) {
+		for (m = 1; m <= 3; m++) {
+			if (index(" " kinds " ", " " match_[m] " ") == 0)
+				continue
 			k = "open" FS "d" depth[d] "-" match_[m] FS config FS rules
 			if (!(k in ratio))
 				continue
@@ -62,15 +65,21 @@ function budget(what, figure, ok) {
 	print "| " what " | " figure " | " (figure == "–" ? "not measured" : ok ? "met" : "**missed**") " |"
 }
 
-function apply_row(site, rules, label,    k, line, p) {
+function apply_row(site, rules, label,    k, line, p, i) {
 	k = site FS rules
 	if (!((k FS "total_ms") in aval))
 		return
 	line = "| " label " | " num(rules)
-	split("parse_ms compile_ms apply_ms total_ms", p, " ")
-	for (i = 1; i <= 4; i++)
-		line = line " | " sprintf("%.1f", aval[k FS p[i]]) (p[i] == "total_ms" ? " / " \
-			sprintf("%.1f", amax[k FS p[i]]) : "")
+	split("parse_ms compile_ms apply_ms total_ms retire_ms", p, " ")
+	for (i = 1; i <= 5; i++) {
+		if (!((k FS p[i]) in aval)) {
+			line = line " | –"
+			continue
+		}
+		line = line " | " sprintf("%.1f", aval[k FS p[i]])
+		if (p[i] == "total_ms")
+			line = line " / " sprintf("%.1f", amax[k FS p[i]])
+	}
 	print line " |"
 }
 
@@ -95,7 +104,7 @@ $1 == "info" { info[$2] = $6; infox[$2] = $9 }
 END {
 	split("10 1000 10000 100000", counts, " ")
 	split("1 5 20", depth, " ")
-	split("match nomatch", match_, " ")
+	split("match nomatch full", match_, " ")
 
 	print "Guest: Linux " info["kernel"] " in qemu with `-icount shift=0,sleep=off`: one " \
 	      "guest \"ns\" is one guest instruction, so figures repeat to about 0.1%. Host: " \
@@ -115,6 +124,8 @@ END {
 	for (d = 1; d <= 3; d++) {
 		cost_row("open, depth " depth[d] ", allow rule names it", "open", "d" depth[d] "-match")
 		cost_row("open, depth " depth[d] ", no rule names it", "open", "d" depth[d] "-nomatch")
+		cost_row("open, depth " depth[d] ", no rule names it, decided in full ⁴", "open",
+			 "d" depth[d] "-full")
 	}
 	cost_row("execve (vfork + exec + wait)", "exec", "rp-true")
 	cost_row("connect (UDP socket + connect + close)", "connect", "udp-lo")
@@ -130,6 +141,10 @@ END {
 	if (fails != "")
 		print "³ apparmor_parser (3.0.8) in the guest could not compile the profile: " fails \
 		      " (on the host the same profile makes it segfault, a stack overflow)."
+	print "⁴ The file has a second name (a hard link), so the verdict cache never holds it: " \
+	      "every open is decided in full (path, hash, rule lookups), as the first open of a " \
+	      "file after a change is. The other rows open one file repeatedly, as programs do, " \
+	      "and are decided from the cache once the first open stored its verdict."
 	print "The AppArmor profiles are self-contained: they allow `/** rwlkmix,` and deny random " \
 	      "names (/srv/data/xxxxxxxx), as the Rampart rules do; regular names (f1, f2, ...) " \
 	      "would fold into a tiny automaton and flatter AppArmor."
@@ -142,10 +157,11 @@ END {
 	print ""
 
 	print "**Policy apply** (JSON file to live maps, one reload each round: parse, compile, " \
-	      "apply = write the new generation, flip, delete the old; ms, median, total also max)"
+	      "apply = write the new generation and flip to it; total = parse to live, median " \
+	      "/ max; then the replaced generation is deleted, after the flip; ms)"
 	print ""
-	print "| where | rules | parse | compile | apply to maps | total (median / max) |"
-	print "|---|--:|--:|--:|--:|--:|"
+	print "| where | rules | parse | compile | apply to maps | total to live (median / max) | delete the old |"
+	print "|---|--:|--:|--:|--:|--:|--:|"
 	apply_row("host", 1000, "host, file rules")
 	apply_row("host", 10000, "host, file rules")
 	apply_row("host", 100000, "host, file rules")
@@ -161,7 +177,7 @@ END {
 			k = "apparmor-guest" FS counts[i] FS kind "-compile+load"
 			if (k in aval)
 				print "| AppArmor in the guest, " kind " rules: apparmor_parser -r | " \
-				      num(counts[i]) " | | | | " sprintf("%.1f", aval[k]) " |"
+				      num(counts[i]) " | | | | " sprintf("%.1f", aval[k]) " | |"
 		}
 	print ""
 
@@ -206,16 +222,21 @@ END {
 	print ""
 	print "| budget | figure | |"
 	print "|---|--:|---|"
-	w = open_worst("rampart", 10000)
-	budget("selected open, 10,000 rules: ≤ +8% (worst of the six opens)",
-	       w == "" ? "–" : sprintf("%+.1f%%", w), w != "" && w <= 8)
-	a = open_worst("apparmor", 10000)
-	fig = (w == "" || a == "") ? "–" : sprintf("%+.1f%%", w)
-	budget("selected open, 10,000 rules: ≤ half of AppArmor's overhead (" \
-	       (a == "" ? "–" : sprintf("%+.1f%%", a)) ")", fig, w != "" && a != "" && w <= a / 2)
+	a = open_worst("apparmor", 10000, "match nomatch full")
+	split("match nomatch:full", sets, ":")
+	split("repeated opens (verdict cache), worst of six:decided in full, worst of three", setn, ":")
+	for (i = 1; i <= 2; i++) {
+		w = open_worst("rampart", 10000, sets[i])
+		budget("selected open, 10,000 rules, " setn[i] ": ≤ +8%",
+		       w == "" ? "–" : sprintf("%+.1f%%", w), w != "" && w <= 8)
+		fig = (w == "" || a == "") ? "–" : sprintf("%+.1f%%", w)
+		budget("selected open, 10,000 rules, " setn[i] ": ≤ half of AppArmor's worst (" \
+		       (a == "" ? "–" : sprintf("%+.1f%%", a)) ")", fig,
+		       w != "" && a != "" && w <= a / 2)
+	}
 	worst = ""
 	for (d = 1; d <= 3; d++)
-		for (m = 1; m <= 2; m++) {
+		for (m = 1; m <= 3; m++) {
 			k1 = "open" FS "d" depth[d] "-" match_[m] FS "rampart" FS 10
 			k2 = "open" FS "d" depth[d] "-" match_[m] FS "rampart" FS 100000
 			if ((k1 in val) && (k2 in val) && val[k1] > 0) {
@@ -227,8 +248,8 @@ END {
 	fig = worst == "" ? "–" : sprintf("%+.2f%%", worst)
 	budget("open cost, 10 → 100,000 rules: changes ≤ 2%", fig,
 	       worst != "" && worst <= 2 && worst >= -2)
-	u = open_worst("unselected", 1000)
-	budget("not selected, open: ≤ +2% (worst of the six)", u == "" ? "–" : sprintf("%+.1f%%", u),
+	u = open_worst("unselected", 1000, "match nomatch full")
+	budget("not selected, open: ≤ +2% (worst of the nine)", u == "" ? "–" : sprintf("%+.1f%%", u),
 	       u != "" && u <= 2)
 	split("exec rp-true:connect udp-lo:bind udp-lo", ops, ":")
 	for (i = 1; i <= 3; i++) {
@@ -244,7 +265,7 @@ END {
 	budget("selected execve, 10,000 rules: ≤ +2%", (k in ratio) ? pct(k) : "–",
 	       (k in ratio) && ratio[k] <= 1.02)
 	k = "host" FS 10000 FS "total_ms"
-	budget("apply 10,000 rules on the host (parse + compile + apply, median): < 20 ms",
+	budget("apply 10,000 rules on the host (parse + compile + apply, to live, median): < 20 ms",
 	       (k in aval) ? sprintf("%.1f ms", aval[k]) : "–", (k in aval) && aval[k] < 20)
 	print ""
 	print "![open cost by rule count](open-cost.png) ![overhead per operation](overhead.png)"

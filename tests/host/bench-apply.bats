@@ -33,7 +33,7 @@ field() {
 	[ "$(field .rules)" -eq 55 ]
 	[ "$(field .rounds)" -eq 3 ]
 	[ "$(field '.policies[0]')" = "$p" ]
-	for ph in parse_ms compile_ms apply_ms total_ms; do
+	for ph in parse_ms compile_ms apply_ms total_ms retire_ms; do
 		[ "$(field "(.$ph.median > 0) and (.$ph.median <= .$ph.max) and (.$ph.max < 10000)")" = true ]
 	done
 	[ "$(field '.total_ms.max >= .apply_ms.max')" = true ]
