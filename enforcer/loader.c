@@ -8,6 +8,7 @@
 #include <bpf/libbpf.h>
 
 #include "loader.h"
+#include "pin.h"
 #include "rampart.skel.h"
 
 #define KERNEL_ENOTSUPP 524	/* the kernel's internal "operation not supported" */
@@ -49,6 +50,11 @@ int loader_attach(struct loader *l)
 	int ret = rampart_bpf__attach(l->skel);
 
 	return ret < 0 ? ret : 0;
+}
+
+int loader_pin(struct loader *l, const char *dir, char *ret_set, size_t size)
+{
+	return pin_publish(l->skel->skeleton, dir, ret_set, size);
 }
 
 /* Deletes the given keys; missing ones are fine (a failed apply may not have got far). */
@@ -96,6 +102,17 @@ static void loader_delete_net(int fd, const struct rp_net_key *keys, size_t n)
 		bpf_map_delete_elem(fd, &keys[i]);
 }
 
+void loader_retire(struct loader *l)
+{
+	loader_delete(bpf_map__fd(l->skel->maps.rp_decisions), l->old, l->n_old);
+	loader_delete_net(bpf_map__fd(l->skel->maps.rp_net), l->old_net, l->n_old_net);
+	free(l->old);
+	free(l->old_net);
+	l->old = NULL;
+	l->old_net = NULL;
+	l->n_old = l->n_old_net = 0;
+}
+
 int loader_apply(struct loader *l, const struct compiled_set *c, __u32 *ret_gen)
 {
 	int net_fd = bpf_map__fd(l->skel->maps.rp_net);
@@ -112,6 +129,7 @@ int loader_apply(struct loader *l, const struct compiled_set *c, __u32 *ret_gen)
 		ret = -ENOMEM;
 		goto err_free;
 	}
+	loader_retire(l);	/* at most one unused generation in the maps */
 	for (size_t i = 0; i < c->n_entries; i++) {
 		keys[i] = c->entries[i].key;
 		keys[i].gen = st.active_gen;
@@ -127,10 +145,10 @@ int loader_apply(struct loader *l, const struct compiled_set *c, __u32 *ret_gen)
 		ret = -errno;
 		goto err_delete;
 	}
-	loader_delete(fd, l->live, l->n_live);
-	loader_delete_net(net_fd, l->live_net, l->n_live_net);
-	free(l->live);
-	free(l->live_net);
+	l->old = l->live;
+	l->n_old = l->n_live;
+	l->old_net = l->live_net;
+	l->n_old_net = l->n_live_net;
 	free(vals);
 	l->live = keys;
 	l->n_live = c->n_entries;
@@ -179,5 +197,7 @@ void loader_close(struct loader *l)
 	rampart_bpf__destroy(l->skel);
 	free(l->live);
 	free(l->live_net);
+	free(l->old);
+	free(l->old_net);
 	memset(l, 0, sizeof(*l));
 }

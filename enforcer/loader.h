@@ -22,6 +22,10 @@ struct loader {
 	size_t n_live;
 	struct rp_net_key *live_net;	/* its inet trie nodes */
 	size_t n_live_net;
+	struct rp_key *old;		/* the generation before: deleted by loader_retire() */
+	size_t n_old;
+	struct rp_net_key *old_net;
+	size_t n_old_net;
 };
 
 /* Opens and loads the programs (not yet attached); 0 or a negative errno. */
@@ -30,8 +34,16 @@ int loader_load(struct loader *l);
  * `rampart bench-apply` needs to time applies on kernels that refuse LSM programs. */
 int loader_load_opts(struct loader *l, bool maps_only);
 int loader_attach(struct loader *l);
-/* Writes c as the next generation and makes it live; on failure the live set stays. */
+/* Pins the attached links as a new set under dir (see pin.h); its name in ret_set. */
+int loader_pin(struct loader *l, const char *dir, char *ret_set, size_t size);
+/*
+ * Writes c as the next generation and makes it live; on failure the live set stays. The
+ * generation it replaced stays in the maps, unused, until loader_retire() (or the next
+ * apply) deletes it: the new set is enforced from the one write that flips the state.
+ */
 int loader_apply(struct loader *l, const struct compiled_set *c, __u32 *ret_gen);
+/* Deletes the entries of the generation the last apply replaced. */
+void loader_retire(struct loader *l);
 int loader_events_fd(const struct loader *l);
 __u64 loader_lost_events(const struct loader *l);
 /* Decisions taken by the defaults without an event: for want of scratch memory, or

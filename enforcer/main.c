@@ -24,6 +24,7 @@
 #include "flood.h"
 #include "log.h"
 #include "policy.h"
+#include "pin.h"
 #include "probe.h"
 #include "run.h"
 #include "sink.h"
@@ -53,6 +54,10 @@ static void usage(FILE *f)
 		"                             line with \"count\" (default 1000; 0: off)\n"
 		"      --rate-limit N         events per second per rule, 1 to 1000000\n"
 		"                             (default 100); the rest is counted\n"
+		"      --pin-dir DIR          bpffs directory for the program links (default\n"
+		"                             " PIN_DIR_DEFAULT "): they stay attached after\n"
+		"                             rampart exits, until the next rampart replaces\n"
+		"                             them or rampart unload removes them\n"
 		"  events [--follow] [--socket PATH] [--policy NAME] [--decision deny|audit]\n"
 		"         [--kind file|exec|network]\n"
 		"                 print the live events the daemon serves on its socket\n"
@@ -62,6 +67,9 @@ static void usage(FILE *f)
 		"                 validate policies offline; exit 1 on any error\n"
 		"  compile --dump FILE|DIR...\n"
 		"                 print what would be loaded: rulesets, defaults, map entries\n"
+		"  unload [--pin-dir DIR]\n"
+		"                 detach the pinned programs: nothing is enforced afterwards\n"
+		"                 (a running rampart keeps its own until it exits)\n"
 		"  probe          report whether this kernel can run Rampart, and what to do if not\n"
 		"  bench-apply --policy FILE|DIR [--policy ...] [--rounds N]\n"
 		"                 time parse, compile and apply of the set over N swaps\n"
@@ -131,6 +139,11 @@ static int run_parse_option(struct run_options *o, int c, const char *arg)
 						  "milliseconds from 0 to 3600000", arg);
 		o->coalesce_ns = (long long)v * 1000000LL;
 		return 0;
+	case 'P':
+		if (!*arg)
+			return log_error_errno(2, "run: --pin-dir needs a directory");
+		o->pin_dir = arg;
+		return 0;
 	case 'r':
 		if (parse_number(arg, FLOOD_RATE_MAX, false, &v) || !v)
 			return log_error_errno(2, "run: invalid --rate-limit '%s': expected events "
@@ -152,6 +165,7 @@ static int cmd_run(int argc, char **argv)
 		{ "no-stdout", no_argument, NULL, 'n' },
 		{ "coalesce-ms", required_argument, NULL, 'c' },
 		{ "rate-limit", required_argument, NULL, 'r' },
+		{ "pin-dir", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -303,6 +317,29 @@ static int cmd_check(int argc, char **argv, bool dump)
 	return 0;
 }
 
+/* rampart unload [--pin-dir DIR]: unpins every set, which detaches the programs no
+ * running daemon holds. */
+static int cmd_unload(int argc, char **argv)
+{
+	const char *dir = PIN_DIR_DEFAULT;
+	int n;
+
+	if (argc == 3 && strcmp(argv[1], "--pin-dir") == 0 && argv[2][0])
+		dir = argv[2];
+	else if (argc != 1)
+		return log_error_errno(2, "unload: usage: rampart unload [--pin-dir DIR]");
+	n = pin_remove_sets(dir, NULL);
+	if (n < 0)
+		return log_error_errno(1, "unload: removing the pinned programs under %s failed: "
+					  "%s", dir, strerror(-n));
+	if (!n)
+		log_info("unload: nothing pinned under %s", dir);
+	else
+		log_info("unload: unpinned %d set%s of programs under %s: nothing is enforced once "
+			 "no rampart process holds them", n, n == 1 ? "" : "s", dir);
+	return 0;
+}
+
 static int cmd_probe(void)
 {
 	struct probe_report r;
@@ -361,6 +398,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[0], "bench-apply") == 0)
 		return bench_apply_main(argc, argv);
+	if (strcmp(argv[0], "unload") == 0)
+		return cmd_unload(argc, argv);
 	if (strcmp(argv[0], "probe") == 0)
 		return argc == 1 ? cmd_probe() : log_error_errno(2, "probe takes no arguments");
 	if (strcmp(argv[0], "version") == 0) {

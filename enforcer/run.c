@@ -30,6 +30,7 @@
 #include "flood.h"
 #include "loader.h"
 #include "log.h"
+#include "pin.h"
 #include "policy.h"
 #include "probe.h"
 #include "run.h"
@@ -64,6 +65,8 @@ struct run_ctx {
 	struct flood flood;
 	struct rp_hash_key id_key;	/* for event identities, drawn at start */
 	unsigned long long events;	/* decision events read from the ring buffer */
+	const char *pin_dir;
+	char pin_set[PIN_SET_NAME_MAX];	/* this daemon's set under pin_dir */
 };
 
 struct run_event_ctx {
@@ -346,6 +349,35 @@ static int run_explain_unusable(struct probe_report *r)
  * Reads, compiles and makes the policy set live; on any failure the set in force stays.
  * The "enforcing" line is written once the programs are attached: scripts wait for it.
  */
+/*
+ * Pins this daemon's links, then unpins the sets of earlier daemons: they were attached
+ * until this one's programs were, so some set always decides. On failure this daemon
+ * exits (its own links detach with it) and the earlier sets stay in force.
+ */
+static int run_pin(struct run_ctx *rc)
+{
+	int ret = loader_pin(&rc->loader, rc->pin_dir, rc->pin_set, sizeof(rc->pin_set));
+
+	if (ret == -ENOTSUP)
+		return log_error_errno(ret, "pinning the programs failed: %s is not on a bpf "
+					    "filesystem (mount it: mount -t bpf bpf /sys/fs/bpf)",
+				       rc->pin_dir);
+	if (ret)
+		return log_error_errno(ret, "pinning the programs under %s failed: %s",
+				       rc->pin_dir, strerror(-ret));
+	ret = pin_remove_sets(rc->pin_dir, rc->pin_set);
+	if (ret < 0)
+		log_warn("unpinning the programs of an earlier rampart under %s failed: %s; "
+			 "they stay attached beside these (rampart unload removes every set)",
+			 rc->pin_dir, strerror(-ret));
+	else if (ret > 0)
+		log_info("took over from an earlier rampart: unpinned its %d set%s of programs "
+			 "once these were attached", ret, ret == 1 ? "" : "s");
+	log_info("programs pinned under %s/%s: enforcement continues if rampart exits",
+		 rc->pin_dir, rc->pin_set);
+	return 0;
+}
+
 static int run_apply(struct run_ctx *rc, const char *what, bool attach)
 {
 	struct policy_set set = {};
@@ -383,9 +415,17 @@ static int run_apply(struct run_ctx *rc, const char *what, bool attach)
 		return log_error_errno(ret, "attaching the LSM programs failed: %s",
 				       strerror(-ret));
 	}
+	if (attach) {
+		ret = run_pin(rc);
+		if (ret) {
+			policy_set_free(&set);
+			return ret;
+		}
+	}
 	log_info("%s: enforcing %zu %s (generation %u: %zu rulesets, %zu cgroups, %zu map "
 		 "entries)", what, set.n, set.n == 1 ? "policy" : "policies", gen, c.n_rulesets,
 		 c.n_subjects, c.n_entries);
+	loader_retire(&rc->loader);
 	policy_set_free(&set);
 	return 0;
 }
@@ -506,6 +546,7 @@ void run_options_init(struct run_options *o)
 	o->log_keep = SINK_LOG_KEEP_DEFAULT;
 	o->coalesce_ns = FLOOD_WINDOW_NS_DEFAULT;
 	o->rate_limit = FLOOD_RATE_DEFAULT;
+	o->pin_dir = PIN_DIR_DEFAULT;
 }
 
 static int run_open_sinks(struct run_ctx *rc, const struct run_options *o)
@@ -576,7 +617,7 @@ static void run_signals(sigset_t *ret_waitmask)
 
 int run_daemon(const struct run_options *o)
 {
-	struct run_ctx rc = { .paths = o->paths, .n_paths = o->n_paths };
+	struct run_ctx rc = { .paths = o->paths, .n_paths = o->n_paths, .pin_dir = o->pin_dir };
 	struct policy_error err;
 	struct probe_report probe;
 	struct policy_set set = {};
@@ -618,10 +659,12 @@ int run_daemon(const struct run_options *o)
 	for (int i = 0; i < RUN_HISTORY; i++)
 		compiled_set_free(&rc.history[i].set);
 	if (!ret)
-		log_info("stopped by signal %d: programs detached, nothing is enforced; %llu events: "
-			 "%llu lines published, %llu coalesced, %llu rate-limited; %llu lost in the "
-			 "kernel", (int)run_stop, rc.events, rc.flood.published, rc.flood.coalesced,
-			 rc.flood.suppressed, (unsigned long long)rc.lost_reported);
+		log_info("stopped by signal %d: the pinned programs under %s/%s go on enforcing "
+			 "generation %u (rampart unload detaches them); %llu events: %llu lines "
+			 "published, %llu coalesced, %llu rate-limited; %llu lost in the kernel",
+			 (int)run_stop, rc.pin_dir, rc.pin_set, rc.live_gen, rc.events,
+			 rc.flood.published, rc.flood.coalesced, rc.flood.suppressed,
+			 (unsigned long long)rc.lost_reported);
 	flood_free(&rc.flood);
 	sinks_close(&rc.sinks);
 	return ret ? 1 : 0;

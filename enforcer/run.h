@@ -16,13 +16,15 @@ struct run_options {
 	const char *socket_path;	/* NULL: none */
 	long long coalesce_ns;		/* 0: no coalescing */
 	unsigned rate_limit;		/* events per second per rule */
+	const char *pin_dir;		/* bpffs directory of the pinned program links */
 };
 
 /* The defaults of every option but the policies. */
 void run_options_init(struct run_options *o);
 
-/* Enforces the policies until SIGINT or SIGTERM; SIGHUP reloads them and reopens the
- * log file. Returns the process exit status. */
+/* Enforces the policies, pinned so that enforcement outlives the process (pin.h), and
+ * serves their events until SIGINT or SIGTERM; SIGHUP reloads them and reopens the log
+ * file. Returns the process exit status. */
 int run_daemon(const struct run_options *o);
 
 #endif /* RAMPART_RUN_H */

@@ -25,9 +25,16 @@ echo "\$ cat /tmp/secret"
 cat /tmp/secret
 
 sleep 0.5
+say "# rampart stops; its pinned programs go on enforcing until rampart unload"
+echo "\$ kill -TERM \$(pidof rampart)"
 kill -TERM $pid
 wait $pid
 tail -n +2 /tmp/rampart.err
+echo "\$ cat /tmp/secret  # in the cgroup, with no daemon running"
+sh -c 'echo $$ > /sys/fs/cgroup/rampart-demo/cgroup.procs; exec cat /tmp/secret'
+echo "(exit status $?)"
+echo "\$ rampart unload"
+rampart unload
 say "# the audit stream: one JSON line per decision"
 echo "\$ cat events.jsonl"
 cat /tmp/events.jsonl

@@ -201,6 +201,46 @@ count_is() {
 	rp_check "loss warned on stderr" grep -q "events lost: the ring buffer was full" "$RP_ERR"
 }
 
+@test "scratch: four processes denied at once each get events with their own path and pid" {
+	local attempts=3000 i pids=() line re bad=0 n=0 lost
+	for i in 1 2 3 4; do mkdir -p "$D/w$i" && echo x > "$D/w$i/f"; done
+	rp_start --policy "$(policy)" --coalesce-ms 0 --rate-limit 1000000
+	# Two CPUs, four writers: the per-CPU scratch slot is contended on every CPU.
+	for i in 1 2 3 4; do
+		rp_in_cgroup "$CG" rp-flood "$attempts" "$D/w$i/f" > "$BATS_TEST_TMPDIR/w$i.out" 3>&- &
+		pids+=($!)
+	done
+	for i in 1 2 3 4; do
+		wait "${pids[i - 1]}"
+		rp_check "worker $i: every attempt denied" [ "$(cat "$BATS_TEST_TMPDIR/w$i.out")" = \
+			"attempts=$attempts denied=$attempts opened=0 errors=0" ]
+	done
+	sleep 1
+	rp_stop
+	# Each process opens only its own file: an event whose path is another worker's, or
+	# whose pid has events for two paths, was built in scratch memory another task used.
+	declare -A path_of
+	re='"pid":([0-9]+),.*"path":"[^"]*/w([0-9])/f"'
+	while IFS= read -r line; do
+		[[ $line =~ $re ]] || continue
+		n=$((n + 1))
+		if [[ -n ${path_of[${BASH_REMATCH[1]}]:-} && ${path_of[${BASH_REMATCH[1]}]} != "${BASH_REMATCH[2]}" ]]; then
+			bad=$((bad + 1))
+		fi
+		path_of[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}
+	done < <(grep '"kind":"file"' "$RP_EVENTS")
+	lost=$(sum_field loss lost "$RP_EVENTS")
+	echo "# events=$n lost=$lost pids=${#path_of[@]}" >&3
+	rp_check "no event mixes two workers" [ "$bad" -eq 0 ]
+	rp_check "one path per worker process" [ "${#path_of[@]}" -eq 4 ]
+	rp_check "events + lost = attempts" [ $((n + lost)) -eq $((4 * attempts)) ]
+	for i in 1 2 3 4; do
+		rp_check "every event path well formed ($i)" \
+			[ "$(grep -c "\"path\":\"$D/w$i/f\"" "$RP_EVENTS")" -gt 0 ]
+	done
+	rp_check "no other file event" [ "$(grep '"kind":"file"' "$RP_EVENTS" | grep -vc "\"path\":\"$D/w[1-4]/f\"")" -eq 0 ]
+}
+
 @test "coalescing: 50 identical denials are one line, then one line with count 49" {
 	local first second
 	rp_start --policy "$(policy)" --coalesce-ms 2000

@@ -114,22 +114,32 @@ JSON
 	rp_check "no events" [ ! -s "$RP_EVENTS" ]
 }
 
-@test "exit: SIGTERM detaches, and nothing is enforced afterwards" {
+@test "exit: after SIGTERM the pinned programs go on enforcing; rampart unload detaches them" {
 	rp_start --policy "$(deny_secret_policy)"
 	run rp_in_cgroup "$CG" rp-open "$SECRET"
 	rp_check "denied while running" [ "$output" = EPERM ]
 	rp_stop TERM
+	rp_check "exit logged as pinned" grep -q "go on enforcing generation 1 (rampart unload detaches them)" "$RP_ERR"
 	run rp_in_cgroup "$CG" rp-open "$SECRET"
-	rp_check "allowed after exit" [ "$output" = ok ]
+	rp_check "still denied after exit" [ "$output" = EPERM ]
+	run rampart unload
+	rp_check "unload status" [ "$status" -eq 0 ]
+	rp_contains "unload message" "$output" "unpinned 1 set of programs"
+	run rp_in_cgroup "$CG" rp-open "$SECRET"
+	rp_check "allowed after unload" [ "$output" = ok ]
+	rp_check "pin dir empty" [ -z "$(ls /sys/fs/bpf/rampart)" ]
+	for _ in $(seq 50); do [[ -z $(bpftool prog show name rp_file_open) ]] && break; sleep 0.1; done
 	run bpftool prog show name rp_file_open
 	rp_check "program unloaded" [ -z "$output" ]
+	run rampart unload
+	rp_contains "second unload: nothing pinned" "$output" "nothing pinned under /sys/fs/bpf/rampart"
 }
 
-@test "exit: SIGINT detaches too" {
+@test "exit: after SIGINT too" {
 	rp_start --policy "$(deny_secret_policy)"
 	rp_stop INT
 	run rp_in_cgroup "$CG" rp-open "$SECRET"
-	rp_check "allowed after SIGINT" [ "$output" = ok ]
+	rp_check "denied after SIGINT" [ "$output" = EPERM ]
 }
 
 @test "access: a write-only deny rule denies writes and allows reads" {

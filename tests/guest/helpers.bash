@@ -75,12 +75,15 @@ rp_contains() {
 	[[ $2 == *"$3"* ]] || { echo "check '$1' failed: '$2' does not contain '$3'" >&2; return 1; }
 }
 
+# Stops rampart and detaches what it pinned (a stopped rampart leaves its programs
+# enforcing), then removes the test's cgroups.
 rp_teardown() {
 	if [[ -n ${RP_PID:-} ]]; then
 		kill -TERM "$RP_PID" 2>/dev/null
 		wait "$RP_PID" 2>/dev/null
 	fi
 	RP_PID=
+	rampart unload 2> /dev/null
 	for cg in "$RP_CG_ROOT"/rp-t*; do
 		[[ -d $cg ]] && find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null
 	done

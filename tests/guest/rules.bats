@@ -56,6 +56,7 @@ prog() {
 		rp_start --policy "$p"
 		expect "exec denied at once ($i)" EPERM rp-exec plain /usr/bin/rp-open /tmp
 		rp_stop
+		rampart unload 2> /dev/null	# the next start must enforce by itself
 	done
 }
 

@@ -137,3 +137,29 @@ JSON
 	[ "$status" -eq 1 ]
 	[[ $output == *".file[0]: "* ]]
 }
+
+@test "unload: nothing pinned is said, status 0; argument errors are named, status 2" {
+	run --separate-stderr "$RAMPART" unload --pin-dir "$BATS_TEST_TMPDIR/none"
+	[ "$status" -eq 0 ]
+	[[ $stderr == *"unload: nothing pinned under $BATS_TEST_TMPDIR/none"* ]]
+	run --separate-stderr "$RAMPART" unload --pin-dir
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"usage: rampart unload [--pin-dir DIR]"* ]]
+	run --separate-stderr "$RAMPART" unload extra
+	[ "$status" -eq 2 ]
+	run --separate-stderr "$RAMPART" run --policy "$EXAMPLE" --pin-dir ""
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"run: --pin-dir needs a directory"* ]]
+}
+
+@test "unload: removes only the sets it pinned, by name, and says how many" {
+	local d=$BATS_TEST_TMPDIR/pins
+	mkdir -p "$d/set-1-1" "$d/set-2-2" "$d/other"
+	touch "$d/set-1-1/rp_file_open" "$d/set-2-2/rp_file_open" "$d/other/keep"
+	run --separate-stderr "$RAMPART" unload --pin-dir "$d"
+	echo "stderr: $stderr"
+	[ "$status" -eq 0 ]
+	[[ $stderr == *"unpinned 2 sets of programs under $d"* ]]
+	[ ! -e "$d/set-1-1" ] && [ ! -e "$d/set-2-2" ]
+	[ -e "$d/other/keep" ]
+}

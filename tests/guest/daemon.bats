@@ -1,0 +1,120 @@
+#!/usr/bin/env bats
+# The daemon's lifetime: enforcement pinned in bpffs outlives the process, a restarted
+# daemon takes over with no window, and only rampart unload ends it.
+
+load helpers
+
+PIN=/sys/fs/bpf/rampart
+
+setup() {
+	CG=$(rp_cgroup_new)
+	SECRET=$BATS_TEST_TMPDIR/secret
+	echo secret > "$SECRET"
+	POLICY=$(rp_policy deny "$CG" <<JSON
+{
+	"apiVersion": "rampart.dev/v1", "name": "deny-secret",
+	"selector": { "cgroups": ["@CG@"] },
+	"file": [ { "path": "$SECRET", "action": "deny" } ]
+}
+JSON
+)
+}
+
+teardown() {
+	[[ -n ${WORKER:-} ]] && { touch "$BATS_TEST_TMPDIR/stop"; wait "$WORKER"; }
+	rp_teardown
+}
+
+# pinned_sets: how many sets are pinned.
+pinned_sets() {
+	ls -d "$PIN"/set-* 2> /dev/null | wc -l
+}
+
+# loaded NAME: how many programs called NAME are loaded, once the count is steady (a
+# detached program is freed after an RCU grace period).
+loaded() {
+	local n
+	for _ in $(seq 50); do
+		n=$(bpftool prog show name "$1" | grep -c "^[0-9]*: lsm")
+		[[ $n == "${2:-1}" ]] && break
+		sleep 0.1
+	done
+	echo "$n"
+}
+
+@test "pin: a running rampart pins one set with a link per program" {
+	rp_start --policy "$POLICY"
+	rp_check "one set" [ "$(pinned_sets)" -eq 1 ]
+	set=$(ls -d "$PIN"/set-*)
+	for p in rp_file_open rp_bprm_check rp_socket_create rp_socket_connect rp_socket_bind \
+		 rp_socket_sendmsg rp_socket_listen rp_unix_connect rp_unix_send; do
+		rp_check "pinned $p" [ -e "$set/$p" ]
+	done
+	rp_check "set is root-only" [ "$(stat -c %a "$set")" = 700 ]
+	rp_check "logged" grep -q "programs pinned under $set: enforcement continues" "$RP_ERR"
+}
+
+@test "pin: killed by SIGKILL and restarted 20 times, a denied open never succeeds" {
+	local i lines opened
+	rp_start --policy "$POLICY"
+	# A worker in the cgroup tries the denied open without pause, in a new process every
+	# few milliseconds, for as long as the test runs.
+	rp_in_cgroup "$CG" sh -c 'while [ ! -e "$0/stop" ]; do rp-flood 50 "$1"; done' \
+		"$BATS_TEST_TMPDIR" "$SECRET" > "$BATS_TEST_TMPDIR/worker.out" 2>&1 3>&- &
+	WORKER=$!
+	for i in $(seq 20); do
+		kill -KILL "$RP_PID"
+		wait "$RP_PID" 2> /dev/null || true
+		RP_PID=
+		rp_start --policy "$POLICY"
+	done
+	sleep 0.5
+	touch "$BATS_TEST_TMPDIR/stop"
+	wait "$WORKER"
+	WORKER=
+	lines=$(grep -c '^attempts=' "$BATS_TEST_TMPDIR/worker.out")
+	opened=$(awk -F'[= ]' '/^attempts=/ { n += $6 } END { print n + 0 }' "$BATS_TEST_TMPDIR/worker.out")
+	echo "# $lines worker runs of 50 attempts, $opened opened" >&3
+	rp_check "the worker ran throughout" [ "$lines" -ge 20 ]
+	rp_check "only denials" [ "$(grep -c '^attempts=50 denied=50 opened=0 errors=0$' \
+		"$BATS_TEST_TMPDIR/worker.out")" -eq "$lines" ]
+	rp_check "not one open succeeded" [ "$opened" -eq 0 ]
+	rp_check "one set pinned at the end" [ "$(pinned_sets)" -eq 1 ]
+	rp_check "takeover logged" grep -q "took over from an earlier rampart: unpinned its 1 set" "$RP_ERR"
+	rp_check "one file_open program loaded" [ "$(loaded rp_file_open)" -eq 1 ]
+}
+
+@test "pin: a rampart that cannot start leaves the pinned set enforcing" {
+	rp_start --policy "$POLICY"
+	kill -KILL "$RP_PID"
+	wait "$RP_PID" 2> /dev/null || true
+	RP_PID=
+	# A pin directory outside bpffs: the new daemon loads, attaches, fails to pin, exits.
+	run rampart run --policy "$POLICY" --pin-dir "$BATS_TEST_TMPDIR/not-bpffs"
+	rp_check "status 1" [ "$status" -eq 1 ]
+	rp_contains "named" "$output" "pinning the programs failed: $BATS_TEST_TMPDIR/not-bpffs is not on a bpf filesystem"
+	run rp_in_cgroup "$CG" rp-open "$SECRET"
+	rp_check "still denied" [ "$output" = EPERM ]
+	rp_check "earlier set kept" [ "$(pinned_sets)" -eq 1 ]
+	# A policy that does not parse: refused before the kernel is touched.
+	echo '{' > "$BATS_TEST_TMPDIR/bad.json"
+	run rampart run --policy "$BATS_TEST_TMPDIR/bad.json"
+	rp_check "bad policy: status 1" [ "$status" -eq 1 ]
+	run rp_in_cgroup "$CG" rp-open "$SECRET"
+	rp_check "still denied after a bad policy" [ "$output" = EPERM ]
+}
+
+@test "unload: detaches every pinned set; a running rampart keeps its own until it exits" {
+	rp_start --policy "$POLICY"
+	run rampart unload
+	rp_check "unload status" [ "$status" -eq 0 ]
+	rp_check "nothing pinned" [ "$(pinned_sets)" -eq 0 ]
+	run rp_in_cgroup "$CG" rp-open "$SECRET"
+	rp_check "the running daemon still enforces" [ "$output" = EPERM ]
+	rp_stop
+	run rp_in_cgroup "$CG" rp-open "$SECRET"
+	rp_check "allowed once it exited" [ "$output" = ok ]
+	run rampart unload --pin-dir
+	rp_check "usage error: status 2" [ "$status" -eq 2 ]
+	rp_contains "usage named" "$output" "usage: rampart unload [--pin-dir DIR]"
+}
