@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
+#include <json-c/json.h>
 
 #include "audit.h"
 #include "bench.h"
@@ -27,6 +28,7 @@
 #include "pin.h"
 #include "probe.h"
 #include "run.h"
+#include "watch.h"
 #include "sink.h"
 
 #define RAMPART_VERSION "0.1.0"
@@ -38,11 +40,15 @@ static void usage(FILE *f)
 		"usage: rampart [--verbose] COMMAND [ARGS]\n"
 		"\n"
 		"commands:\n"
-		"  run --policy FILE|DIR [--policy ...] [OPTIONS]\n"
+		"  run [--policy FILE|DIR ...] [--policy-dir DIR ...] [OPTIONS]\n"
 		"                 enforce the policies until SIGINT or SIGTERM, writing each\n"
 		"                 deny and audit decision as one JSON line on stdout;\n"
 		"                 SIGHUP reloads them (a set that fails stays unapplied) and\n"
 		"                 reopens the log file; SIGUSR1 reports every count\n"
+		"      --policy-dir DIR       the *.json policies in DIR, reloaded whenever\n"
+		"                             DIR changes (inotify; a Kubernetes ConfigMap\n"
+		"                             volume's ..data swap included); without any\n"
+		"                             --policy: --policy-dir " RUN_POLICY_DIR_DEFAULT "\n"
 		"      --log-file PATH        also append the lines to PATH (mode 0600)\n"
 		"      --log-max-bytes N      rotate PATH past N bytes (K, M, G suffixes;\n"
 		"                             default 64M): PATH -> PATH.1 -> PATH.2 ...\n"
@@ -70,7 +76,7 @@ static void usage(FILE *f)
 		"  unload [--pin-dir DIR]\n"
 		"                 detach the pinned programs: nothing is enforced afterwards\n"
 		"                 (a running rampart keeps its own until it exits)\n"
-		"  probe          report whether this kernel can run Rampart, and what to do if not\n"
+		"  probe [--json] report whether this kernel can run Rampart, and what to do if not\n"
 		"  bench-apply --policy FILE|DIR [--policy ...] [--rounds N]\n"
 		"                 time parse, compile and apply of the set over N swaps\n"
 		"                 (default 5) with the maps only, no program; print one\n"
@@ -166,12 +172,13 @@ static int cmd_run(int argc, char **argv)
 		{ "coalesce-ms", required_argument, NULL, 'c' },
 		{ "rate-limit", required_argument, NULL, 'r' },
 		{ "pin-dir", required_argument, NULL, 'P' },
+		{ "policy-dir", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	const char *paths[RUN_POLICIES_MAX];
+	const char *paths[RUN_POLICIES_MAX], *dirs[WATCH_DIRS_MAX];
 	struct run_options o;
-	size_t n = 0;
+	size_t n = 0, n_dirs = 0;
 	int c, ret;
 
 	run_options_init(&o);
@@ -186,26 +193,35 @@ static int cmd_run(int argc, char **argv)
 		if (c == '?')
 			return log_error_errno(2, "run: unknown option '%s' (see rampart --help)",
 					       argv[optind - 1]);
-		if (c != 'p') {
+		if (c != 'p' && c != 'D') {
 			ret = run_parse_option(&o, c, optarg);
 			if (ret)
 				return ret;
 			continue;
 		}
 		if (n == RUN_POLICIES_MAX)
-			return log_error_errno(2, "run: more than %d --policy arguments",
-					       RUN_POLICIES_MAX);
+			return log_error_errno(2, "run: more than %d --policy and --policy-dir "
+						  "arguments", RUN_POLICIES_MAX);
+		if (c == 'D' && n_dirs == WATCH_DIRS_MAX)
+			return log_error_errno(2, "run: more than %d --policy-dir arguments",
+					       WATCH_DIRS_MAX);
+		if (c == 'D')
+			dirs[n_dirs++] = optarg;
 		paths[n++] = optarg;
 	}
 	if (optind < argc)
 		return log_error_errno(2, "run: unexpected argument '%s'", argv[optind]);
-	if (!n)
-		return log_error_errno(2, "run: no policy given: use --policy FILE|DIR");
+	if (!n) {
+		dirs[n_dirs++] = RUN_POLICY_DIR_DEFAULT;
+		paths[n++] = RUN_POLICY_DIR_DEFAULT;
+	}
 	if (o.no_stdout && !o.log_file && !o.socket_path)
 		return log_error_errno(2, "run: --no-stdout without --log-file or --socket would "
 					  "send the events nowhere");
 	o.paths = paths;
 	o.n_paths = n;
+	o.watch_dirs = dirs;
+	o.n_watch_dirs = n_dirs;
 	return run_daemon(&o);
 }
 
@@ -340,15 +356,49 @@ static int cmd_unload(int argc, char **argv)
 	return 0;
 }
 
-static int cmd_probe(void)
+/* probe --json: one object, {"kernel":..., "possible":..., "checks":[...]}. */
+static void probe_print_json(const struct probe_report *r, bool possible)
+{
+	json_object *o = json_object_new_object(), *checks = json_object_new_array();
+
+	json_object_object_add(o, "kernel", json_object_new_string(r->kernel_release));
+	json_object_object_add(o, "possible", json_object_new_boolean(possible));
+	for (int i = 0; i < PROBE__COUNT; i++) {
+		const struct probe_item *it = &r->items[i];
+		json_object *c = json_object_new_object();
+
+		json_object_object_add(c, "name", json_object_new_string(it->name));
+		json_object_object_add(c, "ok", json_object_new_boolean(it->ok));
+		json_object_object_add(c, "detail", json_object_new_string(it->detail));
+		if (!it->ok)
+			json_object_object_add(c, "hint", json_object_new_string(it->hint));
+		json_object_array_add(checks, c);
+	}
+	json_object_object_add(o, "checks", checks);
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							  JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+static int cmd_probe(int argc, char **argv)
 {
 	struct probe_report r;
-	int ret = probe_kernel("", &r);
+	bool json = false;
+	int ret;
 
+	if (argc == 2 && strcmp(argv[1], "--json") == 0)
+		json = true;
+	else if (argc != 1)
+		return log_error_errno(2, "probe: usage: rampart probe [--json]");
+	ret = probe_kernel("", &r);
 	if (!ret)
 		ret = probe_lsm_load(&r);
 	else
 		snprintf(r.items[PROBE_LSM_LOAD].detail, sizeof(r.items[0].detail), "not tried");
+	if (json) {
+		probe_print_json(&r, !ret);
+		return ret ? 1 : 0;
+	}
 	printf("kernel %s\n", r.kernel_release);
 	for (int i = 0; i < PROBE__COUNT; i++) {
 		const struct probe_item *it = &r.items[i];
@@ -401,7 +451,7 @@ int main(int argc, char **argv)
 	if (strcmp(argv[0], "unload") == 0)
 		return cmd_unload(argc, argv);
 	if (strcmp(argv[0], "probe") == 0)
-		return argc == 1 ? cmd_probe() : log_error_errno(2, "probe takes no arguments");
+		return cmd_probe(argc, argv);
 	if (strcmp(argv[0], "version") == 0) {
 		printf("rampart %s (BPF ABI %d)\n", RAMPART_VERSION, RP_ABI_VERSION);
 		return 0;

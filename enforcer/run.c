@@ -35,6 +35,7 @@
 #include "probe.h"
 #include "run.h"
 #include "sink.h"
+#include "watch.h"
 
 /* Rule tables of the last generations, to name the rules of events still queued. */
 #define RUN_HISTORY 8
@@ -67,6 +68,7 @@ struct run_ctx {
 	unsigned long long events;	/* decision events read from the ring buffer */
 	const char *pin_dir;
 	char pin_set[PIN_SET_NAME_MAX];	/* this daemon's set under pin_dir */
+	struct watch watch;		/* --policy-dir directories; fd -1 without any */
 };
 
 struct run_event_ctx {
@@ -451,6 +453,8 @@ static int run_wait_ms(struct run_ctx *rc, int consumed)
 
 	if (consumed == -EAGAIN)
 		return 0;
+	if (rc->watch.due_ns && (deadline < 0 || rc->watch.due_ns < deadline))
+		deadline = rc->watch.due_ns;
 	if (deadline < 0)
 		return RUN_WAIT_MS;
 	ms = (deadline - run_now_ns() + 999999) / 1000000;
@@ -469,6 +473,30 @@ static void run_on_reload(struct run_ctx *rc)
 	if (ret)
 		log_error("reopening the log file '%s' failed: %s; still writing the old one",
 			  rc->sinks.file.path, strerror(-ret));
+}
+
+/* The watched policy directories: what changed, and a reload once they are quiet. */
+static void run_on_watch(struct run_ctx *rc)
+{
+	long long now = run_now_ns();
+	int news;
+
+	if (rc->watch.fd < 0)
+		return;
+	news = watch_read(&rc->watch, now) | watch_retry(&rc->watch, now);
+	for (size_t i = 0; (news & (WATCH_LOST | WATCH_BACK)) && i < rc->watch.n; i++) {
+		const struct watch_dir *d = &rc->watch.dirs[i];
+
+		if ((news & WATCH_LOST) && d->wd < 0)
+			log_warn("policy directory %s went away: the set in force stays; watching "
+				 "for it to come back", d->path);
+		else if (news & WATCH_BACK)
+			log_info("policy directory %s is watched again", d->path);
+	}
+	if (!watch_take_due(&rc->watch, run_now_ns()))
+		return;
+	log_info("a policy directory changed: reloading");
+	run_apply(rc, "reload", false);
 }
 
 static int run_epoll_add(int epfd, int fd)
@@ -502,7 +530,8 @@ static int run_loop(struct run_ctx *rc, const sigset_t *waitmask)
 				       strerror(errno));
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (epfd < 0 || run_epoll_add(epfd, ring_buffer__epoll_fd(rb)) ||
-	    (rc->sinks.server.epfd >= 0 && run_epoll_add(epfd, rc->sinks.server.epfd))) {
+	    (rc->sinks.server.epfd >= 0 && run_epoll_add(epfd, rc->sinks.server.epfd)) ||
+	    (rc->watch.fd >= 0 && run_epoll_add(epfd, rc->watch.fd))) {
 		ret = log_error_errno(-errno, "setting up the event loop failed: %s",
 				      strerror(errno));
 		goto out;
@@ -523,6 +552,7 @@ static int run_loop(struct run_ctx *rc, const sigset_t *waitmask)
 		}
 		if (run_reload)
 			run_on_reload(rc);
+		run_on_watch(rc);
 		flood_tick(&rc->flood, run_now_ns());
 		run_report_losses(rc);
 		if (run_status)
@@ -617,7 +647,9 @@ static void run_signals(sigset_t *ret_waitmask)
 
 int run_daemon(const struct run_options *o)
 {
-	struct run_ctx rc = { .paths = o->paths, .n_paths = o->n_paths, .pin_dir = o->pin_dir };
+	struct run_ctx rc = { .paths = o->paths, .n_paths = o->n_paths, .pin_dir = o->pin_dir,
+			      .watch.fd = -1 };
+	const char *bad = NULL;
 	struct policy_error err;
 	struct probe_report probe;
 	struct policy_set set = {};
@@ -626,21 +658,32 @@ int run_daemon(const struct run_options *o)
 	int ret;
 
 	sinks_init(&rc.sinks);
+	/* Watched before the first read, so no change after that read goes unnoticed. */
+	if (o->n_watch_dirs) {
+		ret = watch_open(&rc.watch, o->watch_dirs, o->n_watch_dirs, &bad);
+		if (ret)
+			return log_error_errno(1, "watching the policy directory %s failed: %s",
+					       bad ? bad : "(too many)", strerror(-ret));
+	}
 	/* Validate before touching the kernel: a bad policy is the first thing to hear of. */
 	ret = policy_set_load(o->paths, o->n_paths, &set, &err);
 	policy_set_free(&set);
-	if (ret)
+	if (ret) {
+		watch_close(&rc.watch);
 		return log_error_errno(1, "%s", err.msg);
+	}
 	ret = run_open_sinks(&rc, o);
 	if (!ret)
 		ret = run_init_flood(&rc, o);
 	if (ret) {
 		sinks_close(&rc.sinks);
+		watch_close(&rc.watch);
 		return 1;
 	}
 	if (run_explain_unusable(&probe)) {
 		flood_free(&rc.flood);
 		sinks_close(&rc.sinks);
+		watch_close(&rc.watch);
 		return 1;
 	}
 	snprintf(rc.cgroup2_mount, sizeof(rc.cgroup2_mount), "%s", probe.cgroup2_mount);
@@ -667,5 +710,6 @@ int run_daemon(const struct run_options *o)
 			 (unsigned long long)rc.lost_reported);
 	flood_free(&rc.flood);
 	sinks_close(&rc.sinks);
+	watch_close(&rc.watch);
 	return ret ? 1 : 0;
 }

@@ -17,7 +17,11 @@ struct run_options {
 	long long coalesce_ns;		/* 0: no coalescing */
 	unsigned rate_limit;		/* events per second per rule */
 	const char *pin_dir;		/* bpffs directory of the pinned program links */
+	const char *const *watch_dirs;	/* policy directories reloaded when they change */
+	size_t n_watch_dirs;
 };
+
+#define RUN_POLICY_DIR_DEFAULT "/etc/rampart/policies.d"
 
 /* The defaults of every option but the policies. */
 void run_options_init(struct run_options *o);

@@ -118,3 +118,82 @@ loaded() {
 	rp_check "usage error: status 2" [ "$status" -eq 2 ]
 	rp_contains "usage named" "$output" "usage: rampart unload [--pin-dir DIR]"
 }
+
+# policy_file NAME PATH: a policy denying PATH in the test's cgroup, on stdout.
+policy_file() {
+	cat <<JSON
+{
+	"apiVersion": "rampart.dev/v1", "name": "$1",
+	"selector": { "cgroups": ["$CG"] },
+	"file": [ { "path": "$2", "action": "deny" } ]
+}
+JSON
+}
+
+@test "policy-dir: a file added is enforced without a signal; removed, its rules end" {
+	local dir=$BATS_TEST_TMPDIR/policies.d other=$BATS_TEST_TMPDIR/other
+	echo o > "$other"
+	mkdir -p "$dir"
+	policy_file first "$SECRET" > "$dir/first.json"
+	rp_start --policy-dir "$dir"
+	run rp_in_cgroup "$CG" rp-open "$other"
+	rp_check "other allowed at first" [ "$output" = ok ]
+	policy_file second "$other" > "$dir/second.json"
+	rp_wait_generation 2
+	rp_check "reload logged" grep -q "a policy directory changed: reloading" "$RP_ERR"
+	run rp_in_cgroup "$CG" rp-open "$other"
+	rp_check "other denied once added" [ "$output" = EPERM ]
+	# Files that are not policies (hidden, editors' swap files) cause no reload.
+	echo junk > "$dir/.second.json.swp"
+	sleep 1
+	rp_check "no reload for a hidden file" [ "$(grep -c 'a policy directory changed' "$RP_ERR")" -eq 1 ]
+	rm "$dir/second.json"
+	rp_wait_generation 3
+	run rp_in_cgroup "$CG" rp-open "$other"
+	rp_check "other allowed once removed" [ "$output" = ok ]
+	run rp_in_cgroup "$CG" rp-open "$SECRET"
+	rp_check "secret still denied" [ "$output" = EPERM ]
+}
+
+@test "policy-dir: a ConfigMap update (a new ..data link renamed over the old) is enforced" {
+	local dir=$BATS_TEST_TMPDIR/cm other=$BATS_TEST_TMPDIR/other
+	echo o > "$other"
+	# The layout kubelet's atomic writer makes: files are links into ..data, a link to
+	# a timestamped directory.
+	mkdir -p "$dir/..2026_11_25_01"
+	policy_file cm "$SECRET" > "$dir/..2026_11_25_01/cm.json"
+	ln -s ..2026_11_25_01 "$dir/..data"
+	ln -s ..data/cm.json "$dir/cm.json"
+	rp_start --policy-dir "$dir"
+	run rp_in_cgroup "$CG" rp-open "$other"
+	rp_check "other allowed before the update" [ "$output" = ok ]
+	mkdir "$dir/..2026_11_25_02"
+	policy_file cm "$other" > "$dir/..2026_11_25_02/cm.json"
+	ln -s ..2026_11_25_02 "$dir/..data_tmp"
+	mv -T "$dir/..data_tmp" "$dir/..data"
+	rm -rf "$dir/..2026_11_25_01"
+	rp_wait_generation 2
+	run rp_in_cgroup "$CG" rp-open "$other"
+	rp_check "the new version is enforced" [ "$output" = EPERM ]
+	run rp_in_cgroup "$CG" rp-open "$SECRET"
+	rp_check "the old version is gone" [ "$output" = ok ]
+	sleep 1
+	rp_check "one reload for the whole update" [ "$(grep -c '(generation' "$RP_ERR")" -eq 2 ]
+}
+
+@test "policy-dir: a bad file is reported with its error and the set in force stays" {
+	local dir=$BATS_TEST_TMPDIR/policies.d
+	mkdir -p "$dir"
+	policy_file first "$SECRET" > "$dir/first.json"
+	rp_start --policy-dir "$dir"
+	echo '{ "apiVersion": "rampart.dev/v1", "name": ' > "$dir/broken.json"
+	for _ in $(seq 100); do grep -q "reload failed" "$RP_ERR" && break; sleep 0.1; done
+	rp_check "failure logged, naming the file" grep -q "reload failed: $dir/broken.json" "$RP_ERR"
+	run rp_in_cgroup "$CG" rp-open "$SECRET"
+	rp_check "old set still enforced" [ "$output" = EPERM ]
+	rm "$dir/first.json" "$dir/broken.json"
+	for _ in $(seq 100); do [[ $(grep -c "reload failed" "$RP_ERR") -ge 2 ]] && break; sleep 0.1; done
+	rp_check "an emptied directory is refused too" grep -q "reload failed: $dir: no \*.json policies found" "$RP_ERR"
+	run rp_in_cgroup "$CG" rp-open "$SECRET"
+	rp_check "still enforced after emptying" [ "$output" = EPERM ]
+}

@@ -87,10 +87,20 @@ lockdown_mode() {
 	[ "$output" = "rampart: error: unknown command 'frobnicate' (see rampart --help)" ]
 }
 
-@test "cli: run without --policy is refused" {
+@test "cli: run without --policy watches /etc/rampart/policies.d, and names it when missing" {
+	[ ! -e /etc/rampart/policies.d ] || skip "this host has /etc/rampart/policies.d"
 	run "$RAMPART" run
-	[ "$status" -eq 2 ]
-	[ "$output" = "rampart: error: run: no policy given: use --policy FILE|DIR" ]
+	[ "$status" -eq 1 ]
+	[ "$output" = "rampart: error: watching the policy directory /etc/rampart/policies.d failed: No such file or directory" ]
+	run "$RAMPART" run --policy-dir "$BATS_TEST_TMPDIR/none"
+	[ "$status" -eq 1 ]
+	[[ $output == *"policy directory $BATS_TEST_TMPDIR/none failed: No such file or directory" ]]
+	run "$RAMPART" run --policy-dir "$EXAMPLE"
+	[ "$status" -eq 1 ]
+	[[ $output == *"policy directory $EXAMPLE failed: Not a directory" ]]
+	run "$RAMPART" run --policy-dir "$BATS_TEST_TMPDIR"
+	[ "$status" -eq 1 ]
+	[[ $output == *"$BATS_TEST_TMPDIR: no *.json policies found"* ]]
 }
 
 @test "cli: run with a missing policy file names it" {
@@ -162,4 +172,27 @@ JSON
 	[[ $stderr == *"unpinned 2 sets of programs under $d"* ]]
 	[ ! -e "$d/set-1-1" ] && [ ! -e "$d/set-2-2" ]
 	[ -e "$d/other/keep" ]
+}
+
+@test "probe --json: one object with every check, the same verdict and status as the text" {
+	run --separate-stderr in_mount_ns "$mount_all" "$RAMPART" probe
+	local text_status=$status text=$output
+	run --separate-stderr in_mount_ns "$mount_all" "$RAMPART" probe --json
+	echo "$output"
+	[ "$status" -eq "$text_status" ]
+	[ "$(printf '%s\n' "$output" | wc -l)" -eq 1 ]
+	[ "$(jq -r '.checks | map(.name) | join(",")' <<< "$output")" = \
+	  "securityfs,bpf-lsm,lockdown,btf,bpffs,cgroup2,lsm-load" ]
+	[ "$(jq -r .kernel <<< "$output")" = "$(uname -r)" ]
+	if [ "$text_status" -eq 0 ]; then
+		[ "$(jq -r .possible <<< "$output")" = true ]
+	else
+		[ "$(jq -r .possible <<< "$output")" = false ]
+		# every failed check carries its hint, as the text does
+		[ "$(jq '[.checks[] | select(.ok | not) | select(.hint | length > 10)] | length' \
+			<<< "$output")" -eq "$(grep -c FAIL <<< "$text")" ]
+	fi
+	run --separate-stderr "$RAMPART" probe --yaml
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"usage: rampart probe [--json]"* ]]
 }
