@@ -19,3 +19,12 @@
 	[[ $status == 0 ]]
 	[[ $output == *"BPF LSM enforcement is possible"* ]]
 }
+
+@test "guest kernel: rampart probe --json says possible, every check ok, bpf among the LSMs" {
+	run rampart probe --json
+	echo "$output"
+	[[ $status == 0 ]]
+	[[ $(jq -r .possible <<< "$output") == true ]]
+	[[ $(jq '[.checks[] | select(.ok | not)] | length' <<< "$output") == 0 ]]
+	[[ $(jq -r '.checks[] | select(.name == "bpf-lsm") | .detail' <<< "$output") == *bpf* ]]
+}
