@@ -3,12 +3,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <bpf/libbpf.h>
+#include <json-c/json.h>
 
 #include "log.h"
 
 static enum log_level log_max = LOG_LVL_INFO;
+static bool log_json;
 
 static const char *const log_names[] = {
 	[LOG_LVL_ERROR] = "error",
@@ -20,6 +23,37 @@ static const char *const log_names[] = {
 void log_set_level(enum log_level level)
 {
 	log_max = level;
+}
+
+void log_set_json(bool json)
+{
+	log_json = json;
+}
+
+/* {"time":"2026-11-25T12:00:00.123Z","level":"info","msg":"..."}; the text line when
+ * json-c has no memory. */
+static void log_print_json(enum log_level level, const char *msg)
+{
+	json_object *o = json_object_new_object();
+	struct timespec ts;
+	struct tm tm;
+	char when[40];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 ts.tv_nsec / 1000000);
+	if (!o) {
+		fprintf(stderr, "rampart: %s: %s\n", log_names[level], msg);
+		return;
+	}
+	json_object_object_add(o, "time", json_object_new_string(when));
+	json_object_object_add(o, "level", json_object_new_string(log_names[level]));
+	json_object_object_add(o, "msg", json_object_new_string(msg));
+	fprintf(stderr, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
 }
 
 static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
@@ -42,7 +76,10 @@ static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	n = strlen(buf);
 	while (n && buf[n - 1] == '\n')
 		buf[--n] = '\0';
-	fprintf(stderr, "rampart: %s: %s\n", log_names[level], buf);
+	if (log_json)
+		log_print_json(level, buf);
+	else
+		fprintf(stderr, "rampart: %s: %s\n", log_names[level], buf);
 	if (buf != small)
 		free(buf);
 }

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The daemon's logger: readable lines on stderr. Only the top level logs. */
+/* The daemon's logger: readable lines on stderr, or one JSON object a line (--log-format
+ * json: {"time":...,"level":...,"msg":...}). Only the top level logs. */
 #ifndef RAMPART_LOG_H
 #define RAMPART_LOG_H
 
 #include <errno.h>
+#include <stdbool.h>
 
 enum log_level {
 	LOG_LVL_ERROR,
@@ -13,6 +15,8 @@ enum log_level {
 };
 
 void log_set_level(enum log_level level);
+/* JSON lines instead of "rampart: LEVEL: message". */
+void log_set_json(bool json);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Routes libbpf's messages into the logger; its debug output only with --verbose. */
 void log_route_libbpf(void);

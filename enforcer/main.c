@@ -37,7 +37,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: rampart [--verbose] COMMAND [ARGS]\n"
+		"usage: rampart [--verbose] [--log-format text|json] COMMAND [ARGS]\n"
 		"\n"
 		"commands:\n"
 		"  run [--policy FILE|DIR ...] [--policy-dir DIR ...] [OPTIONS]\n"
@@ -421,6 +421,14 @@ int main(int argc, char **argv)
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0) {
 			log_set_level(LOG_LVL_DEBUG);
+		} else if (strcmp(argv[i], "--log-format") == 0 && i + 1 < argc &&
+			   (strcmp(argv[i + 1], "json") == 0 || strcmp(argv[i + 1], "text") == 0)) {
+			log_set_json(strcmp(argv[++i], "json") == 0);
+		} else if (strcmp(argv[i], "--log-format") == 0) {
+			log_error("--log-format needs 'text' or 'json'%s%s%s", i + 1 < argc ?
+				  ", not '" : "", i + 1 < argc ? argv[i + 1] : "",
+				  i + 1 < argc ? "'" : "");
+			return 2;
 		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
 			return 0;

@@ -196,3 +196,21 @@ JSON
 	[ "$status" -eq 2 ]
 	[[ $stderr == *"usage: rampart probe [--json]"* ]]
 }
+
+@test "log format: --log-format json writes one JSON object a line; a bad format is named" {
+	run --separate-stderr "$RAMPART" --log-format json run --policy /nonexistent/p.json
+	echo "stderr: $stderr"
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+	[ "$(jq -r .level <<< "$stderr")" = error ]
+	[ "$(jq -r .msg <<< "$stderr")" = "/nonexistent/p.json: cannot open: No such file or directory" ]
+	[[ $(jq -r .time <<< "$stderr") =~ ^20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9:.]+Z$ ]]
+	# A message with quotes and a backslash stays valid JSON.
+	run --separate-stderr "$RAMPART" --log-format json run --policy '/tmp/no "such\dir'
+	[ "$(jq -r .msg <<< "$stderr" | head -c 22)" = '/tmp/no "such\dir: can' ]
+	run --separate-stderr "$RAMPART" --log-format text run --policy /nonexistent/p.json
+	[ "$stderr" = "rampart: error: /nonexistent/p.json: cannot open: No such file or directory" ]
+	run --separate-stderr "$RAMPART" --log-format yaml version
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "rampart: error: --log-format needs 'text' or 'json', not 'yaml'" ]
+}
