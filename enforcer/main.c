@@ -60,6 +60,7 @@ static void usage(FILE *f)
 		"                             line with \"count\" (default 1000; 0: off)\n"
 		"      --rate-limit N         events per second per rule, 1 to 1000000\n"
 		"                             (default 100); the rest is counted\n"
+		"      --no-seccomp           do not confine the daemon to its system calls\n"
 		"      --pin-dir DIR          bpffs directory for the program links (default\n"
 		"                             " PIN_DIR_DEFAULT "): they stay attached after\n"
 		"                             rampart exits, until the next rampart replaces\n"
@@ -145,6 +146,9 @@ static int run_parse_option(struct run_options *o, int c, const char *arg)
 						  "milliseconds from 0 to 3600000", arg);
 		o->coalesce_ns = (long long)v * 1000000LL;
 		return 0;
+	case 'S':
+		o->no_seccomp = true;
+		return 0;
 	case 'P':
 		if (!*arg)
 			return log_error_errno(2, "run: --pin-dir needs a directory");
@@ -173,6 +177,7 @@ static int cmd_run(int argc, char **argv)
 		{ "rate-limit", required_argument, NULL, 'r' },
 		{ "pin-dir", required_argument, NULL, 'P' },
 		{ "policy-dir", required_argument, NULL, 'D' },
+		{ "no-seccomp", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};

@@ -27,6 +27,7 @@
 #include "audit.h"
 #include "cgroup.h"
 #include "compile.h"
+#include "confine.h"
 #include "flood.h"
 #include "loader.h"
 #include "log.h"
@@ -432,6 +433,26 @@ static int run_apply(struct run_ctx *rc, const char *what, bool attach)
 	return 0;
 }
 
+/*
+ * Once attached and pinned, the daemon gives up every system call it does not need.
+ * A filter that cannot be installed, or that lets the test call through, stops the
+ * daemon (the pinned programs go on enforcing).
+ */
+static int run_confine(void)
+{
+	int n = confine_seccomp();
+
+	if (n < 0)
+		return log_error_errno(n, "confining the daemon with seccomp failed: %s (run "
+					  "--no-seccomp to go on without)", strerror(-n));
+	if (confine_selftest())
+		return log_error_errno(-EPERM, "the seccomp filter did not refuse a call outside "
+					       "its list: not running unconfined");
+	log_info("confined: seccomp allows %d system calls (bpf() for map commands only); any "
+		 "other is refused with EPERM and logged by the kernel", n);
+	return 0;
+}
+
 static int run_load(struct run_ctx *rc)
 {
 	int ret = loader_load(&rc->loader);
@@ -695,6 +716,8 @@ int run_daemon(const struct run_options *o)
 			 rc.cgroup2_mount, strerror(-ret));
 	run_signals(&waitmask);
 	ret = run_load(&rc);
+	if (!ret && !o->no_seccomp)
+		ret = run_confine();
 	if (!ret)
 		ret = run_loop(&rc, &waitmask);
 	loader_close(&rc.loader);

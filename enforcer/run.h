@@ -19,6 +19,7 @@ struct run_options {
 	const char *pin_dir;		/* bpffs directory of the pinned program links */
 	const char *const *watch_dirs;	/* policy directories reloaded when they change */
 	size_t n_watch_dirs;
+	bool no_seccomp;		/* do not confine the daemon (debugging) */
 };
 
 #define RUN_POLICY_DIR_DEFAULT "/etc/rampart/policies.d"

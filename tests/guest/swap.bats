@@ -111,8 +111,12 @@ JSON
 	done
 	exec 5>&- 6<&-
 	echo "# $flips flips in $((SECONDS - start)) s" >&3
-	kill -TERM "$H1" "$H2"	# background jobs ignore SIGINT
+	# $H1 and $H2 are the subshells; the hammers are their children in the cgroup: stop
+	# them all, or they go on opening and executing for 600 s through the next tests.
+	kill -TERM $(cat "$RP_CG_ROOT$CG/cgroup.procs") 2> /dev/null || true
 	wait "$H1" "$H2" || true
+	for _ in $(seq 50); do [[ -s $RP_CG_ROOT$CG/cgroup.procs ]] || break; sleep 0.1; done
+	rp_check "hammers stopped" [ ! -s "$RP_CG_ROOT$CG/cgroup.procs" ]
 	sleep 0.5
 	rp_stop
 	rp_check "no reload failed" [ "$(grep -c 'reload failed' "$RP_ERR")" -eq 0 ]

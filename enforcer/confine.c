@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <seccomp.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/bpf.h>
+
+#include "confine.h"
+
+/* What the event loop, reloads, sinks and cgroup naming call, and libc beneath them. */
+static const char *const confine_syscalls[] = {
+	/* files and directories */
+	"read", "write", "readv", "writev", "pread64", "pwrite64", "open", "openat", "close",
+	"fstat", "newfstatat", "stat", "lstat", "statx", "lseek", "fcntl", "ioctl", "dup",
+	"dup2", "dup3", "rename", "renameat", "renameat2", "unlink", "unlinkat", "getdents64",
+	"readlink", "readlinkat", "access", "faccessat", "faccessat2", "fsync", "fdatasync",
+	"statfs", "fstatfs", "umask", "fchmod", "name_to_handle_at", "open_by_handle_at",
+	/* waiting */
+	"epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2", "poll",
+	"ppoll", "inotify_init1", "inotify_add_watch", "inotify_rm_watch",
+	/* event socket clients */
+	"accept", "accept4", "sendto", "sendmsg", "recvfrom", "recvmsg", "shutdown",
+	"getsockopt", "setsockopt", "getsockname", "getpeername",
+	/* memory */
+	"mmap", "munmap", "mremap", "mprotect", "brk", "madvise",
+	/* signals, time, identity, exit */
+	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack", "clock_gettime",
+	"clock_getres", "gettimeofday", "time", "nanosleep", "clock_nanosleep", "getpid",
+	"gettid", "getppid", "getuid", "geteuid", "getgid", "getegid", "uname", "getrandom",
+	"getrusage", "prlimit64", "futex", "sched_yield", "restart_syscall", "exit",
+	"exit_group", "tgkill", "rseq", "set_robust_list",
+};
+
+/* bpf(): only what applying a policy set and reading counters need. */
+static const int confine_bpf_cmds[] = {
+	BPF_MAP_LOOKUP_ELEM, BPF_MAP_UPDATE_ELEM, BPF_MAP_DELETE_ELEM, BPF_MAP_GET_NEXT_KEY,
+	BPF_OBJ_GET_INFO_BY_FD, BPF_MAP_LOOKUP_BATCH, BPF_MAP_UPDATE_BATCH, BPF_MAP_DELETE_BATCH,
+};
+
+int confine_seccomp(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+	int n = 0, ret;
+
+	if (!ctx)
+		return -ENOMEM;
+	ret = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1);	/* refusals are logged */
+	for (size_t i = 0; !ret && i < sizeof(confine_syscalls) / sizeof(*confine_syscalls); i++) {
+		int nr = seccomp_syscall_resolve_name(confine_syscalls[i]);
+
+		if (nr == __NR_SCMP_ERROR)
+			continue;	/* not a call of this architecture */
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+		n += !ret;
+	}
+	for (size_t i = 0; !ret && i < sizeof(confine_bpf_cmds) / sizeof(*confine_bpf_cmds); i++)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(bpf), 1,
+				       SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)confine_bpf_cmds[i]));
+	n += !ret;
+	if (!ret)
+		ret = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return ret < 0 ? ret : n;
+}
+
+int confine_selftest(void)
+{
+	/* personality(0xffffffff) only reads the persona: harmless when it is allowed. */
+	long r = syscall(SYS_personality, 0xffffffffUL);
+
+	return r == -1 && errno == EPERM ? 0 : -EPERM;
+}
