@@ -129,6 +129,15 @@ struct {
 	__type(value, struct rp_task);
 } rp_tasks SEC(".maps");
 
+/* Decisions per rule (RP_HITS_INDEX); mapped by the daemon, which reads and zeroes it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, RP_HITS_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u64);
+} rp_hits SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, RP_RINGBUF_BYTES);

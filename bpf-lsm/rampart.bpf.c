@@ -162,6 +162,7 @@ static __always_inline int rp_file_open_decide(struct file *file, struct rp_hold
 		verdict = rp_file_verdict(&subj, rs, s, err, hash, &rule_id);
 		if (rp_active_gen() != gen)
 			continue;	/* a swap happened while deciding: decide again */
+		rp_count_hit(gen, rule_id);
 		if (!err && verdict != RP_ACT_DENY && verdict != RP_ACT_AUDIT) {
 			rp_vcache_store(file, &subj, acc, &snap, &s->vcache);
 			return 0;
@@ -228,6 +229,7 @@ static __always_inline int rp_bprm_decide(struct linux_binprm *bprm, struct rp_h
 			verdict = RP_ACT_AUDIT;	/* parent rules could not be checked: report */
 		if (rp_active_gen() != gen)
 			continue;
+		rp_count_hit(gen, rule_id);
 		s->ev.kind = RP_EV_EXEC;
 		s->ev.flags |= (err ? RP_EVF_PATH_ERROR : 0) | (perr ? RP_EVF_PARENT_ERROR : 0);
 		s->ev.error = err ? err : perr;
@@ -341,6 +343,7 @@ static __always_inline int rp_net_decide_held(struct rp_net_req *req, const stru
 		verdict = rp_net_verdict(&subj, rs, req, &rule_id);
 		if (rp_active_gen() != gen)
 			continue;
+		rp_count_hit(gen, rule_id);
 		return rp_net_enforce(h, s, req, &subj, verdict, rule_id);
 	}
 	return rp_undecided(&subj, RP_CAT_NET, &rp_undecided_changing);

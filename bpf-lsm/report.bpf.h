@@ -34,6 +34,19 @@ static __always_inline void rp_scratch_put(struct rp_hold *h)
 	h->busy = NULL;
 }
 
+/* Counts a decision taken in full for the rule that took it (rampart status shows them). */
+static __always_inline void rp_count_hit(__u32 gen, __u32 rule_id)
+{
+	__u32 i = RP_HITS_INDEX(gen, rule_id);
+	__u64 *n;
+
+	if (rule_id >= RP_RULES_MAX)
+		return;
+	n = bpf_map_lookup_elem(&rp_hits, &i);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
 static __always_inline void rp_event_fill_task(struct rp_event *ev, const struct rp_subject *subj)
 {
 	struct task_struct *task = bpf_get_current_task_btf();

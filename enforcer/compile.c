@@ -91,12 +91,19 @@ static int compile_push_entry(struct compile_ctx *cx, const struct compile_entry
 	return 0;
 }
 
+static enum rp_action compile_action(const struct policy *p, enum rp_action a);
+
 static int compile_push_rule(struct compile_ctx *cx, const struct policy *p, const char *label,
-			     __u32 *ret_id)
+			     enum rp_action action, __u32 *ret_id)
 {
 	struct compiled_set *o = cx->out;
 	struct compile_rule *r;
 
+	if (o->n_rules == RP_RULES_MAX) {
+		snprintf(cx->err->msg, sizeof(cx->err->msg), "policy set too large: more than %d "
+			 "rules and defaults", RP_RULES_MAX);
+		return -E2BIG;
+	}
 	if (o->n_rules == cx->cap_rules) {
 		size_t cap = cx->cap_rules ? 2 * cx->cap_rules : 64;
 		void *q = realloc(o->rules, cap * sizeof(*o->rules));
@@ -112,6 +119,7 @@ static int compile_push_rule(struct compile_ctx *cx, const struct policy *p, con
 		return -ENOMEM;
 	snprintf(r->label, sizeof(r->label), "%s", label);
 	r->audit_mode = p->audit_mode;
+	r->action = compile_action(p, action);
 	*ret_id = o->n_rules++;
 	return 0;
 }
@@ -136,28 +144,31 @@ static int compile_rule_table(struct compile_ctx *cx)
 	for (size_t i = 0; i < set->n && !ret; i++) {
 		const struct policy *p = set->policies[i];
 
-		ret = compile_push_rule(cx, p, "defaults.file", &cx->default_file_id[i]);
+		ret = compile_push_rule(cx, p, "defaults.file", p->default_file,
+					&cx->default_file_id[i]);
 		if (!ret)
-			ret = compile_push_rule(cx, p, "defaults.exec", &cx->default_exec_id[i]);
+			ret = compile_push_rule(cx, p, "defaults.exec", p->default_exec,
+						&cx->default_exec_id[i]);
 		cx->first_file_id[i] = cx->out->n_rules;
 		for (size_t j = 0; j < p->n_file && !ret; j++) {
 			snprintf(label, sizeof(label), "file[%zu]", j);
-			ret = compile_push_rule(cx, p, label, &id);
+			ret = compile_push_rule(cx, p, label, p->file[j].action, &id);
 		}
 		cx->first_exec_id[i] = cx->out->n_rules;
 		for (size_t j = 0; j < p->n_exec && !ret; j++) {
 			snprintf(label, sizeof(label), "exec[%zu]", j);
-			ret = compile_push_rule(cx, p, label, &id);
+			ret = compile_push_rule(cx, p, label, p->exec[j].action, &id);
 		}
 		/* Only policies that speak of the network get network ids, so the ids of
 		 * file and exec rules do not depend on it. */
 		if (ret || (!p->n_net && p->default_net <= RP_ACT_ALLOW))
 			continue;
-		ret = compile_push_rule(cx, p, "defaults.network", &cx->default_net_id[i]);
+		ret = compile_push_rule(cx, p, "defaults.network", p->default_net,
+					&cx->default_net_id[i]);
 		cx->first_net_id[i] = cx->out->n_rules;
 		for (size_t j = 0; j < p->n_net && !ret; j++) {
 			snprintf(label, sizeof(label), "network[%zu]", j);
-			ret = compile_push_rule(cx, p, label, &id);
+			ret = compile_push_rule(cx, p, label, p->net[j].action, &id);
 		}
 	}
 	return ret;

@@ -27,6 +27,7 @@ struct compile_rule {
 	char *policy;		/* policy name */
 	char label[48];		/* "file[3]", "exec[0]", "defaults.file", "defaults.exec" */
 	bool audit_mode;
+	__u8 action;		/* enum rp_action it decides with, audit mode applied */
 };
 
 /* A node of the inet address trie (key.gen is set when the set is applied). */

@@ -89,31 +89,71 @@ static int events_connect(const char *path)
 	return fd;
 }
 
-/* Prints each complete line of buf[0..*len) that matches; keeps the partial tail. */
-static void events_print_lines(const struct events_filter *f, char *buf, size_t *len)
+const char *events_reply_error(const char *line, void **ret_obj)
+{
+	json_object *o = json_tokener_parse(line), *ok;
+
+	*ret_obj = o;
+	if (!o || !json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, "ok", &ok) || json_object_get_boolean(ok))
+		return NULL;
+	return events_str(o, "error") ? events_str(o, "error") : "the daemon refused";
+}
+
+/*
+ * Prints each complete line of buf[0..*len) that matches; keeps the partial tail. With
+ * *check_refusal, the first line may be the daemon's refusal: -EACCES after logging it.
+ */
+static int events_print_lines(const struct events_filter *f, char *buf, size_t *len,
+			      bool *check_refusal)
 {
 	char *start = buf, *nl;
 
 	while ((nl = memchr(start, '\n', *len - (size_t)(start - buf)))) {
 		*nl = '\0';
+		if (*check_refusal) {
+			void *obj;
+			const char *err = events_reply_error(start, &obj);
+
+			*check_refusal = false;
+			if (err) {
+				log_error("events: %s", err);
+				json_object_put(obj);
+				return -EACCES;
+			}
+			json_object_put(obj);
+		}
 		if (events_match(f, start))
 			printf("%s\n", start);
 		start = nl + 1;
 	}
 	*len -= (size_t)(start - buf);
 	memmove(buf, start, *len);
+	return 0;
 }
 
-int events_stream(const char *path, const struct events_filter *f, bool follow)
+int events_stream(const char *path, bool control, const struct events_filter *f, bool follow)
 {
 	/* a line is at most an event with a 4 KiB path, each byte escaped as \u00XX */
 	static char buf[64 * 1024];
 	size_t len = 0;
+	bool check_refusal = control;
 	int fd = events_connect(path);
 
+	if ((fd == -ENOENT || fd == -ECONNREFUSED) && control)
+		return log_error_errno(1, "events: no rampart daemon answers on '%s' (is it "
+					  "running? rampart run --control PATH names another)",
+				       path);
 	if (fd == -ENOENT || fd == -ECONNREFUSED)
 		return log_error_errno(1, "events: no event socket at '%s': start the daemon with "
 					  "'rampart run --socket %s'", path, path);
+	/* a refusal may already wait for us, the request unread: read it anyway */
+	if (fd >= 0 && control && send(fd, "events\n", 7, MSG_NOSIGNAL) < 0 && errno != EPIPE &&
+	    errno != ECONNRESET) {
+		close(fd);
+		return log_error_errno(1, "events: writing to '%s' failed: %s", path,
+				       strerror(errno));
+	}
 	if (fd < 0)
 		return log_error_errno(1, "events: cannot connect to '%s': %s", path,
 				       strerror(-fd));
@@ -138,7 +178,10 @@ int events_stream(const char *path, const struct events_filter *f, bool follow)
 							   "at '%s'", path) : 0;
 		}
 		len += (size_t)got;
-		events_print_lines(f, buf, &len);
+		if (events_print_lines(f, buf, &len, &check_refusal)) {
+			close(fd);
+			return 1;
+		}
 		if (len == sizeof(buf))
 			len = 0;	/* a line longer than any event: not ours, skip it */
 	}

@@ -27,8 +27,15 @@ bool events_match(const struct events_filter *f, const char *line);
 int events_check_decision(const char *v);
 int events_check_kind(const char *v);
 
-/* Connects to path and prints matching lines on stdout. Returns the exit status;
- * connection errors are logged. */
-int events_stream(const char *path, const struct events_filter *f, bool follow);
+/*
+ * Connects to path and prints matching lines on stdout. With control, path is the
+ * daemon's control socket: the client asks it for the stream, and a refusal (the first
+ * line is {"ok":false,"error":...}) is an error. Returns the exit status; connection
+ * errors are logged.
+ */
+int events_stream(const char *path, bool control, const struct events_filter *f, bool follow);
+/* The error of a control reply line ({"ok":false,"error":...}), or NULL; *ret_obj keeps
+ * the parsed line alive (json_object_put it). */
+const char *events_reply_error(const char *line, void **ret_obj);
 
 #endif /* RAMPART_EVENTS_H */

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 
 #include <bpf/bpf.h>
@@ -12,6 +13,7 @@
 #include "rampart.skel.h"
 
 #define KERNEL_ENOTSUPP 524	/* the kernel's internal "operation not supported" */
+#define LOADER_HITS_BYTES (RP_HITS_ENTRIES * sizeof(__u64))
 
 int loader_load(struct loader *l)
 {
@@ -40,6 +42,14 @@ int loader_load_opts(struct loader *l, bool maps_only)
 	if (ret) {
 		rampart_bpf__destroy(skel);
 		return ret < 0 ? ret : -EINVAL;
+	}
+	l->hits = mmap(NULL, LOADER_HITS_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       bpf_map__fd(skel->maps.rp_hits), 0);
+	if (l->hits == MAP_FAILED) {
+		ret = -errno;
+		l->hits = NULL;
+		rampart_bpf__destroy(skel);
+		return ret;
 	}
 	l->skel = skel;
 	return 0;
@@ -130,6 +140,8 @@ int loader_apply(struct loader *l, const struct compiled_set *c, __u32 *ret_gen)
 		goto err_free;
 	}
 	loader_retire(l);	/* at most one unused generation in the maps */
+	/* the new generation's counters start at 0; the half was the retired one's */
+	memset(&l->hits[RP_HITS_INDEX(st.active_gen, 0)], 0, c->n_rules * sizeof(__u64));
 	for (size_t i = 0; i < c->n_entries; i++) {
 		keys[i] = c->entries[i].key;
 		keys[i].gen = st.active_gen;
@@ -190,10 +202,46 @@ void loader_vcache_counts(const struct loader *l, __u64 *hits, __u64 *stores)
 	*stores = __atomic_load_n(&l->skel->bss->rp_vcache_stores, __ATOMIC_RELAXED);
 }
 
+__u64 loader_rule_hits(const struct loader *l, __u32 gen, __u32 rule_id)
+{
+	if (!l->hits || !gen || rule_id >= RP_RULES_MAX || (gen != l->gen && gen + 1 != l->gen))
+		return 0;
+	return __atomic_load_n(&l->hits[RP_HITS_INDEX(gen, rule_id)], __ATOMIC_RELAXED);
+}
+
+size_t loader_programs(const struct loader *l, struct loader_prog *out, size_t max)
+{
+	const struct bpf_object_skeleton *sk = l->skel ? l->skel->skeleton : NULL;
+	size_t n = sk ? (size_t)sk->prog_cnt : 0;
+
+	for (size_t i = 0; i < n && i < max; i++) {
+		const struct bpf_program *prog = *sk->progs[i].prog;
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		const char *sec = bpf_program__section_name(prog), *slash = strchr(sec, '/');
+
+		out[i] = (struct loader_prog){ .name = sk->progs[i].name,
+					       .hook = slash ? slash + 1 : sec,
+					       .attached = *sk->progs[i].link != NULL };
+		if (bpf_program__fd(prog) >= 0 &&
+		    bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0)
+			out[i].id = info.id;
+	}
+	return n;
+}
+
+void loader_map_usage(const struct loader *l, size_t *decisions, size_t *net)
+{
+	*decisions = l->n_live + l->n_old;
+	*net = l->n_live_net + l->n_old_net;
+}
+
 void loader_close(struct loader *l)
 {
 	if (!l)
 		return;
+	if (l->hits)
+		munmap(l->hits, LOADER_HITS_BYTES);
 	rampart_bpf__destroy(l->skel);
 	free(l->live);
 	free(l->live_net);

@@ -26,6 +26,7 @@ struct loader {
 	size_t n_old;
 	struct rp_net_key *old_net;
 	size_t n_old_net;
+	__u64 *hits;			/* rp_hits, mapped: RP_HITS_ENTRIES counters */
 };
 
 /* Opens and loads the programs (not yet attached); 0 or a negative errno. */
@@ -51,6 +52,22 @@ __u64 loader_lost_events(const struct loader *l);
 __u64 loader_undecided_events(const struct loader *l, bool no_memory);
 /* file_open's verdict cache: opens decided from it, and verdicts stored in it. */
 void loader_vcache_counts(const struct loader *l, __u64 *hits, __u64 *stores);
+/* Decisions taken in full by rule rule_id of generation gen since it went live; 0 for a
+ * generation other than the live one or the one before it. */
+__u64 loader_rule_hits(const struct loader *l, __u32 gen, __u32 rule_id);
+/* A loaded program: its name, the hook it is for ("file_open"), its kernel id and
+ * whether this loader holds a link attaching it. */
+struct loader_prog {
+	const char *name;
+	const char *hook;
+	__u32 id;
+	bool attached;
+};
+
+/* Fills up to max programs; returns how many there are. */
+size_t loader_programs(const struct loader *l, struct loader_prog *out, size_t max);
+/* Entries the decision map and the inet trie hold now (live and unretired sets). */
+void loader_map_usage(const struct loader *l, size_t *decisions, size_t *net);
 /* Detaches and unloads everything. Accepts a loader that never loaded. */
 void loader_close(struct loader *l);
 

@@ -19,6 +19,7 @@
 #include "bench.h"
 #include "cgroup.h"
 #include "compile.h"
+#include "ctl.h"
 #include "loader.h"
 #include "dump.h"
 #include "events.h"
@@ -30,6 +31,7 @@
 #include "run.h"
 #include "watch.h"
 #include "sink.h"
+#include "status.h"
 
 #define RAMPART_VERSION "0.1.0"
 #define RUN_POLICIES_MAX 64
@@ -65,11 +67,26 @@ static void usage(FILE *f)
 		"                             " PIN_DIR_DEFAULT "): they stay attached after\n"
 		"                             rampart exits, until the next rampart replaces\n"
 		"                             them or rampart unload removes them\n"
-		"  events [--follow] [--socket PATH] [--policy NAME] [--decision deny|audit]\n"
-		"         [--kind file|exec|network]\n"
-		"                 print the live events the daemon serves on its socket\n"
-		"                 (default " SINK_SOCKET_SUGGESTED "); without --follow, exit\n"
-		"                 once no line arrived for 1 s\n"
+		"      --control PATH         the control socket (default\n"
+		"                             " CTL_SOCKET_DEFAULT ")\n"
+		"      --no-control           no control socket (status, reload and events\n"
+		"                             then do not work)\n"
+		"      --control-group GROUP  members of GROUP may use the control socket too\n"
+		"                             (default: root only)\n"
+		"      --metrics ADDR         serve Prometheus metrics: PORT or IP:PORT (HTTP,\n"
+		"                             GET /metrics; IP defaults to 127.0.0.1) or a\n"
+		"                             Unix socket /PATH\n"
+		"  status [--json] [--control PATH]\n"
+		"                 what the daemon enforces: policies with per-rule hits,\n"
+		"                 generation, events and losses, programs, maps, kernel\n"
+		"  reload [--control PATH]\n"
+		"                 reload the policies; exit 1 with the error when the new set\n"
+		"                 fails (the set in force stays)\n"
+		"  events [--follow] [--control PATH | --socket PATH] [--policy NAME]\n"
+		"         [--decision deny|audit] [--kind file|exec|network]\n"
+		"                 print the live events, from the control socket or from a\n"
+		"                 stream socket (rampart run --socket); without --follow,\n"
+		"                 exit once no line arrived for 1 s\n"
 		"  check FILE|DIR...\n"
 		"                 validate policies offline; exit 1 on any error\n"
 		"  compile --dump FILE|DIR...\n"
@@ -154,6 +171,29 @@ static int run_parse_option(struct run_options *o, int c, const char *arg)
 			return log_error_errno(2, "run: --pin-dir needs a directory");
 		o->pin_dir = arg;
 		return 0;
+	case 'C':
+		if (arg[0] != '/')
+			return log_error_errno(2, "run: --control needs an absolute socket path, not "
+						  "'%s'", arg);
+		o->control_path = arg;
+		return 0;
+	case 'N':
+		o->control_path = NULL;
+		return 0;
+	case 'G': {
+		gid_t gid;
+
+		if (ctl_group_lookup(arg, &gid))
+			return log_error_errno(2, "run: unknown group '%s' for --control-group", arg);
+		o->control_group = arg;
+		return 0;
+	}
+	case 'M':
+		if (!ctl_metrics_addr_valid(arg))
+			return log_error_errno(2, "run: invalid --metrics '%s': expected PORT, "
+						  "IP:PORT, [IPV6]:PORT or /PATH", arg);
+		o->metrics_addr = arg;
+		return 0;
 	case 'r':
 		if (parse_number(arg, FLOOD_RATE_MAX, false, &v) || !v)
 			return log_error_errno(2, "run: invalid --rate-limit '%s': expected events "
@@ -178,6 +218,10 @@ static int cmd_run(int argc, char **argv)
 		{ "pin-dir", required_argument, NULL, 'P' },
 		{ "policy-dir", required_argument, NULL, 'D' },
 		{ "no-seccomp", no_argument, NULL, 'S' },
+		{ "control", required_argument, NULL, 'C' },
+		{ "no-control", no_argument, NULL, 'N' },
+		{ "control-group", required_argument, NULL, 'G' },
+		{ "metrics", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -235,6 +279,7 @@ static int cmd_events(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "follow", no_argument, NULL, 'F' },
 		{ "socket", required_argument, NULL, 's' },
+		{ "control", required_argument, NULL, 'C' },
 		{ "policy", required_argument, NULL, 'p' },
 		{ "decision", required_argument, NULL, 'd' },
 		{ "kind", required_argument, NULL, 'k' },
@@ -242,8 +287,8 @@ static int cmd_events(int argc, char **argv)
 		{},
 	};
 	struct events_filter f = {};
-	const char *path = SINK_SOCKET_SUGGESTED;
-	bool follow = false;
+	const char *path = CTL_SOCKET_DEFAULT;
+	bool follow = false, control = true;
 	int c;
 
 	opterr = 0;
@@ -258,6 +303,11 @@ static int cmd_events(int argc, char **argv)
 			break;
 		case 's':
 			path = optarg;
+			control = false;
+			break;
+		case 'C':
+			path = optarg;
+			control = true;
 			break;
 		case 'p':
 			f.policy = optarg;
@@ -284,7 +334,7 @@ static int cmd_events(int argc, char **argv)
 	}
 	if (optind < argc)
 		return log_error_errno(2, "events: unexpected argument '%s'", argv[optind]);
-	return events_stream(path, &f, follow);
+	return events_stream(path, control, &f, follow);
 }
 
 /*
@@ -358,6 +408,82 @@ static int cmd_unload(int argc, char **argv)
 	else
 		log_info("unload: unpinned %d set%s of programs under %s: nothing is enforced once "
 			 "no rampart process holds them", n, n == 1 ? "" : "s", dir);
+	return 0;
+}
+
+/* Parses "[--json] [--control PATH]" of status and reload; 0 or the exit status 2. */
+static int ctl_cli_args(const char *cmd, int argc, char **argv, bool allow_json, bool *json,
+			const char **path)
+{
+	*path = CTL_SOCKET_DEFAULT;
+	for (int i = 1; i < argc; i++) {
+		if (allow_json && strcmp(argv[i], "--json") == 0)
+			*json = true;
+		else if (strcmp(argv[i], "--control") == 0 && i + 1 < argc && argv[i + 1][0])
+			*path = argv[++i];
+		else
+			return log_error_errno(2, "%s: usage: rampart %s%s [--control PATH]", cmd, cmd,
+					       allow_json ? " [--json]" : "");
+	}
+	return 0;
+}
+
+/* Sends req to the daemon; its reply line, or the exit status after logging why not. */
+static int ctl_cli_call(const char *cmd, const char *path, const char *req, char **ret_reply)
+{
+	int ret = ctl_request(path, req, ret_reply);
+	void *obj;
+	const char *err;
+
+	if (ret == -ENOENT || ret == -ECONNREFUSED)
+		return log_error_errno(1, "%s: no rampart daemon answers on %s (is it running? "
+					  "--control PATH names another socket)", cmd, path);
+	if (ret)
+		return log_error_errno(1, "%s: talking to the daemon on %s failed: %s", cmd, path,
+				       strerror(-ret));
+	err = events_reply_error(*ret_reply, &obj);
+	if (err) {
+		log_error("%s: %s", cmd, err);
+		json_object_put(obj);
+		free(*ret_reply);
+		return 1;
+	}
+	json_object_put(obj);
+	return 0;
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	const char *path;
+	bool json = false;
+	char *reply;
+	int ret = ctl_cli_args("status", argc, argv, true, &json, &path);
+
+	if (ret || (ret = ctl_cli_call("status", path, "status", &reply)))
+		return ret;
+	if (json)
+		printf("%s\n", reply);
+	else if (status_print_text(reply, stdout))
+		ret = log_error_errno(1, "status: the daemon's reply is not a status: %.200s",
+				      reply);
+	free(reply);
+	return ret;
+}
+
+static int cmd_reload(int argc, char **argv)
+{
+	const char *path;
+	char *reply;
+	void *obj;
+	int ret = ctl_cli_args("reload", argc, argv, false, NULL, &path);
+
+	if (ret || (ret = ctl_cli_call("reload", path, "reload", &reply)))
+		return ret;
+	events_reply_error(reply, &obj);
+	log_info("reload: generation %lld is live",
+		 (long long)json_object_get_int64(json_object_object_get(obj, "generation")));
+	json_object_put(obj);
+	free(reply);
 	return 0;
 }
 
@@ -463,6 +589,10 @@ int main(int argc, char **argv)
 		return bench_apply_main(argc, argv);
 	if (strcmp(argv[0], "unload") == 0)
 		return cmd_unload(argc, argv);
+	if (strcmp(argv[0], "status") == 0)
+		return cmd_status(argc, argv);
+	if (strcmp(argv[0], "reload") == 0)
+		return cmd_reload(argc, argv);
 	if (strcmp(argv[0], "probe") == 0)
 		return cmd_probe(argc, argv);
 	if (strcmp(argv[0], "version") == 0) {

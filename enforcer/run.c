@@ -10,6 +10,7 @@
  * loop waits, so none is missed between a check and the wait.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,42 +36,9 @@
 #include "policy.h"
 #include "probe.h"
 #include "run.h"
+#include "run-internal.h"
 #include "sink.h"
 #include "watch.h"
-
-/* Rule tables of the last generations, to name the rules of events still queued. */
-#define RUN_HISTORY 8
-/* Events handled before the loop looks at signals again, however fast they arrive. */
-#define RUN_EVENT_BATCH 1024
-/* Longest wait without looking at the kernel's loss counters. */
-#define RUN_WAIT_MS 250
-
-struct run_gen {
-	__u32 gen;
-	struct compiled_set set;
-};
-
-struct run_ctx {
-	struct loader loader;
-	struct run_gen history[RUN_HISTORY];	/* generation g in slot g % RUN_HISTORY */
-	__u32 live_gen;
-	__u64 lost_reported;
-	__u64 undecided_reported[2];	/* by reason: set changing, no memory */
-	unsigned batch;		/* events handled since the loop last looked at signals */
-	bool draining;		/* at shutdown: take every event left, no batching */
-	char cgroup2_mount[256];
-	const char *const *paths;
-	size_t n_paths;
-	char node[65];			/* uname's nodename, for events */
-	struct cgroup_names cgroup_names;	/* cgroup ids back to paths, for events */
-	struct sinks sinks;
-	struct flood flood;
-	struct rp_hash_key id_key;	/* for event identities, drawn at start */
-	unsigned long long events;	/* decision events read from the ring buffer */
-	const char *pin_dir;
-	char pin_set[PIN_SET_NAME_MAX];	/* this daemon's set under pin_dir */
-	struct watch watch;		/* --policy-dir directories; fd -1 without any */
-};
 
 struct run_event_ctx {
 	struct audit_context ctx;
@@ -381,8 +349,31 @@ static int run_pin(struct run_ctx *rc)
 	return 0;
 }
 
+long long run_realtime_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* Logs why an apply failed and keeps the reason for `rampart status` and reload replies. */
+static int run_apply_failed(struct run_ctx *rc, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int run_apply_failed(struct run_ctx *rc, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rc->last_error, sizeof(rc->last_error), fmt, ap);
+	va_end(ap);
+	log_error("%s", rc->last_error);
+	return err;
+}
+
 static int run_apply(struct run_ctx *rc, const char *what, bool attach)
 {
+	long long t0 = run_now_ns();
 	struct policy_set set = {};
 	struct compiled_set c = {};
 	struct policy_error err;
@@ -398,15 +389,18 @@ static int run_apply(struct run_ctx *rc, const char *what, bool attach)
 							     .ctx = rc }, &c, &err);
 	if (ret) {
 		policy_set_free(&set);
-		return log_error_errno(ret, "%s failed: %s", what, err.msg);
+		return run_apply_failed(rc, ret, "%s failed: %s", what, err.msg);
 	}
 	ret = loader_apply(&rc->loader, &c, &gen);
 	if (ret) {
 		policy_set_free(&set);
 		compiled_set_free(&c);
-		return log_error_errno(ret, "%s failed: loading the policy set into the kernel: %s",
-				       what, strerror(-ret));
+		return run_apply_failed(rc, ret, "%s failed: loading the policy set into the "
+					"kernel: %s", what, strerror(-ret));
 	}
+	rc->apply_ns = run_now_ns() - t0;
+	rc->live_since_ns = run_realtime_ns();
+	rc->last_error[0] = '\0';
 	slot = &rc->history[gen % RUN_HISTORY];
 	compiled_set_free(&slot->set);
 	slot->set = c;
@@ -415,8 +409,8 @@ static int run_apply(struct run_ctx *rc, const char *what, bool attach)
 	ret = attach ? loader_attach(&rc->loader) : 0;
 	if (ret) {
 		policy_set_free(&set);
-		return log_error_errno(ret, "attaching the LSM programs failed: %s",
-				       strerror(-ret));
+		return run_apply_failed(rc, ret, "attaching the LSM programs failed: %s",
+					strerror(-ret));
 	}
 	if (attach) {
 		ret = run_pin(rc);
@@ -482,18 +476,29 @@ static int run_wait_ms(struct run_ctx *rc, int consumed)
 	return ms < 0 ? 0 : ms > RUN_WAIT_MS ? RUN_WAIT_MS : (int)ms;
 }
 
-static void run_on_reload(struct run_ctx *rc)
+/* SIGHUP, rampart reload, a changed policy directory: every reload is counted. */
+static int run_reload_apply(struct run_ctx *rc, const char *what)
 {
-	int ret;
+	int ret = run_apply(rc, what, false);
+
+	rc->reloads++;
+	rc->reload_failures += ret != 0;
+	return ret;
+}
+
+int run_reload_now(struct run_ctx *rc)
+{
+	int ret, fret;
 
 	run_reload = 0;
-	run_apply(rc, "reload", false);
+	ret = run_reload_apply(rc, "reload");
 	if (rc->sinks.file.fd < 0)
-		return;
-	ret = sink_file_reopen(&rc->sinks.file);
-	if (ret)
+		return ret;
+	fret = sink_file_reopen(&rc->sinks.file);
+	if (fret)
 		log_error("reopening the log file '%s' failed: %s; still writing the old one",
-			  rc->sinks.file.path, strerror(-ret));
+			  rc->sinks.file.path, strerror(-fret));
+	return ret;
 }
 
 /* The watched policy directories: what changed, and a reload once they are quiet. */
@@ -517,7 +522,7 @@ static void run_on_watch(struct run_ctx *rc)
 	if (!watch_take_due(&rc->watch, run_now_ns()))
 		return;
 	log_info("a policy directory changed: reloading");
-	run_apply(rc, "reload", false);
+	run_reload_apply(rc, "reload");
 }
 
 static int run_epoll_add(int epfd, int fd)
@@ -552,7 +557,8 @@ static int run_loop(struct run_ctx *rc, const sigset_t *waitmask)
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (epfd < 0 || run_epoll_add(epfd, ring_buffer__epoll_fd(rb)) ||
 	    (rc->sinks.server.epfd >= 0 && run_epoll_add(epfd, rc->sinks.server.epfd)) ||
-	    (rc->watch.fd >= 0 && run_epoll_add(epfd, rc->watch.fd))) {
+	    (rc->watch.fd >= 0 && run_epoll_add(epfd, rc->watch.fd)) ||
+	    (ctl_server_fd(&rc->ctl) >= 0 && run_epoll_add(epfd, ctl_server_fd(&rc->ctl)))) {
 		ret = log_error_errno(-errno, "setting up the event loop failed: %s",
 				      strerror(errno));
 		goto out;
@@ -572,7 +578,7 @@ static int run_loop(struct run_ctx *rc, const sigset_t *waitmask)
 			break;
 		}
 		if (run_reload)
-			run_on_reload(rc);
+			run_reload_now(rc);
 		run_on_watch(rc);
 		flood_tick(&rc->flood, run_now_ns());
 		run_report_losses(rc);
@@ -580,6 +586,7 @@ static int run_loop(struct run_ctx *rc, const sigset_t *waitmask)
 			run_on_status(rc);
 		if (rc->sinks.server.epfd >= 0)
 			sink_server_service(&rc->sinks.server, run_now_ns());
+		ctl_server_service(&rc->ctl, run_now_ns());
 		fflush(stdout);
 	}
 	run_drain(rc, rb);
@@ -598,6 +605,7 @@ void run_options_init(struct run_options *o)
 	o->coalesce_ns = FLOOD_WINDOW_NS_DEFAULT;
 	o->rate_limit = FLOOD_RATE_DEFAULT;
 	o->pin_dir = PIN_DIR_DEFAULT;
+	o->control_path = CTL_SOCKET_DEFAULT;
 }
 
 static int run_open_sinks(struct run_ctx *rc, const struct run_options *o)
@@ -613,7 +621,8 @@ static int run_open_sinks(struct run_ctx *rc, const struct run_options *o)
 			return log_error_errno(ret, "cannot open the log file '%s': %s", o->log_file,
 					       ret == -EINVAL ? "not a regular file" : strerror(-ret));
 	}
-	if (o->socket_path) {
+	/* Without --socket, the server has clients only through `rampart events`. */
+	if (o->socket_path || o->control_path) {
 		ret = sink_server_open(&rc->sinks.server, o->socket_path, SINK_QUEUE_BYTES_DEFAULT,
 				       SINK_STALL_NS_DEFAULT, &ops, rc);
 		if (ret == -EADDRINUSE)
@@ -623,6 +632,40 @@ static int run_open_sinks(struct run_ctx *rc, const struct run_options *o)
 			return log_error_errno(ret, "cannot listen on '%s': %s", o->socket_path,
 					       ret == -EEXIST ? "a file that is not a socket is there"
 							      : strerror(-ret));
+	}
+	return 0;
+}
+
+/* The control socket and the metrics listener; a live control socket means another
+ * rampart runs, and this one stops before it touches the kernel. */
+static int run_open_control(struct run_ctx *rc, const struct run_options *o)
+{
+	static const struct ctl_ops ops = { .request = run_ctl_request, .metrics = run_metrics };
+	int ret;
+
+	ctl_server_init(&rc->ctl, &ops, rc);
+	if (o->control_path) {
+		ret = ctl_server_listen(&rc->ctl, o->control_path, o->control_group);
+		if (ret == -EADDRINUSE)
+			return log_error_errno(ret, "another rampart is running: its control socket "
+						    "%s answers (stop it first, or give this one "
+						    "--control PATH)", o->control_path);
+		if (ret == -ENOENT && o->control_group)
+			return log_error_errno(ret, "run: unknown group '%s' for --control-group",
+					       o->control_group);
+		if (ret)
+			return log_error_errno(ret, "cannot listen on the control socket %s: %s",
+					       o->control_path, ret == -EEXIST ?
+					       "a file that is not a socket is there" :
+					       strerror(-ret));
+	}
+	if (o->metrics_addr) {
+		ret = ctl_server_listen_metrics(&rc->ctl, o->metrics_addr);
+		if (ret)
+			return log_error_errno(ret, "cannot serve metrics on %s: %s",
+					       o->metrics_addr, strerror(-ret));
+		log_info("metrics: Prometheus text on %s%s", o->metrics_addr,
+			 o->metrics_addr[0] == '/' ? "" : " (GET /metrics)");
 	}
 	return 0;
 }
@@ -672,7 +715,6 @@ int run_daemon(const struct run_options *o)
 			      .watch.fd = -1 };
 	const char *bad = NULL;
 	struct policy_error err;
-	struct probe_report probe;
 	struct policy_set set = {};
 	struct utsname uts;
 	sigset_t waitmask;
@@ -693,21 +735,27 @@ int run_daemon(const struct run_options *o)
 		watch_close(&rc.watch);
 		return log_error_errno(1, "%s", err.msg);
 	}
+	rc.started_ns = run_realtime_ns();
+	ctl_server_init(&rc.ctl, NULL, NULL);
 	ret = run_open_sinks(&rc, o);
+	if (!ret)
+		ret = run_open_control(&rc, o);
 	if (!ret)
 		ret = run_init_flood(&rc, o);
 	if (ret) {
+		ctl_server_close(&rc.ctl);
 		sinks_close(&rc.sinks);
 		watch_close(&rc.watch);
 		return 1;
 	}
-	if (run_explain_unusable(&probe)) {
+	if (run_explain_unusable(&rc.probe)) {
+		ctl_server_close(&rc.ctl);
 		flood_free(&rc.flood);
 		sinks_close(&rc.sinks);
 		watch_close(&rc.watch);
 		return 1;
 	}
-	snprintf(rc.cgroup2_mount, sizeof(rc.cgroup2_mount), "%s", probe.cgroup2_mount);
+	snprintf(rc.cgroup2_mount, sizeof(rc.cgroup2_mount), "%s", rc.probe.cgroup2_mount);
 	if (uname(&uts) == 0)
 		snprintf(rc.node, sizeof(rc.node), "%s", uts.nodename);
 	ret = cgroup_names_open(&rc.cgroup_names, rc.cgroup2_mount);
@@ -731,6 +779,7 @@ int run_daemon(const struct run_options *o)
 			 (int)run_stop, rc.pin_dir, rc.pin_set, rc.live_gen, rc.events,
 			 rc.flood.published, rc.flood.coalesced, rc.flood.suppressed,
 			 (unsigned long long)rc.lost_reported);
+	ctl_server_close(&rc.ctl);
 	flood_free(&rc.flood);
 	sinks_close(&rc.sinks);
 	watch_close(&rc.watch);

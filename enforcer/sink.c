@@ -440,12 +440,12 @@ static int sink_make_parent(const char *path)
 	return 0;
 }
 
-static int sink_server_listen(struct sink_server *s, const char *path)
+int sink_listen_unix(const char *path, unsigned mode)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	struct stat st;
 	mode_t old;
-	int ret;
+	int fd, ret;
 
 	if (strlen(path) >= sizeof(addr.sun_path))
 		return -ENAMETOOLONG;
@@ -461,14 +461,29 @@ static int sink_server_listen(struct sink_server *s, const char *path)
 		if (unlink(path) < 0)
 			return -errno;
 	}
-	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s->fd < 0)
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
 		return -errno;
 	old = umask(0177);	/* the socket is born 0600: no window where others connect */
-	ret = bind(s->fd, (struct sockaddr *)&addr, sizeof(addr));
+	ret = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
 	umask(old);
-	if (ret < 0 || chmod(path, 0600) < 0 || listen(s->fd, 64) < 0)
-		return -errno;
+	if (ret < 0 || chmod(path, mode) < 0 || listen(fd, 64) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+static int sink_server_listen(struct sink_server *s, const char *path)
+{
+	s->fd = sink_listen_unix(path, 0600);
+	if (s->fd < 0) {
+		int ret = s->fd;
+
+		s->fd = -1;
+		return ret;
+	}
 	s->path = strdup(path);
 	return s->path ? 0 : -ENOMEM;
 }

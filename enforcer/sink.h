@@ -86,6 +86,13 @@ void sink_server_publish(struct sink_server *s, const char *line, long long now_
 void sink_server_service(struct sink_server *s, long long now_ns);
 void sink_server_close(struct sink_server *s);
 
+/*
+ * Listens on the Unix socket path with the given mode, creating its directory (one
+ * level). A stale socket there is replaced; a live one is -EADDRINUSE, another file
+ * -EEXIST. The listening fd (non-blocking) or a negative errno.
+ */
+int sink_listen_unix(const char *path, unsigned mode);
+
 /* Every sink of the daemon. */
 struct sinks {
 	bool to_stdout;

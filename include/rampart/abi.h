@@ -19,6 +19,14 @@
 #define RP_SET_ENTRIES_MAX 262144
 #define RP_DECISIONS_MAX (2 * RP_SET_ENTRIES_MAX)
 #define RP_RINGBUF_BYTES (1 << 22)
+/*
+ * Rule ids per generation (defaults included), and the hit counter array: decisions
+ * taken in full, per rule, in two halves by generation parity. The daemon zeroes the
+ * new generation's half before the generation goes live; counts start with it.
+ */
+#define RP_RULES_MAX 131072
+#define RP_HITS_ENTRIES (2 * RP_RULES_MAX)
+#define RP_HITS_INDEX(gen, rule_id) (((gen) & 1) * RP_RULES_MAX + (rule_id))
 /* A set's verdict lookups are retried this often when a swap happens mid-decision. */
 #define RP_GEN_RETRIES 4
 
