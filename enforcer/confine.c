@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <seccomp.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <linux/bpf.h>
+#include <linux/capability.h>
 
 #include "confine.h"
 
@@ -62,6 +64,28 @@ int confine_seccomp(void)
 		ret = seccomp_load(ctx);
 	seccomp_release(ctx);
 	return ret < 0 ? ret : n;
+}
+
+int confine_capabilities(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+	int last = 63;
+
+	/* The bounding set first: dropping from it needs CAP_SETPCAP, which goes next. */
+	while (last > 0 && prctl(PR_CAPBSET_READ, last, 0, 0, 0) < 0)
+		last--;
+	for (int c = 0; c <= last; c++)
+		if (!(CONFINE_CAPS_KEPT & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 &&
+		    errno != EINVAL)
+			return -errno;
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return -errno;
+	data[0].effective = data[0].permitted = (__u32)CONFINE_CAPS_KEPT;
+	data[1].effective = data[1].permitted = (__u32)(CONFINE_CAPS_KEPT >> 32);
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return -errno;
+	return 0;
 }
 
 int confine_selftest(void)

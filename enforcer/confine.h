@@ -9,6 +9,16 @@
 #ifndef RAMPART_CONFINE_H
 #define RAMPART_CONFINE_H
 
+/*
+ * Capabilities kept after start: CAP_BPF (bpf() on 6.1 kernels checks it for every
+ * command while unprivileged BPF is disabled) and CAP_DAC_READ_SEARCH (open_by_handle_at,
+ * which names the cgroups of events). Everything else leaves the effective, permitted,
+ * inheritable, ambient and bounding sets.
+ */
+#define CONFINE_CAPS_KEPT ((1ULL << 39) | (1ULL << 2))
+
+/* Drops every capability but CONFINE_CAPS_KEPT; 0 or a negative errno. */
+int confine_capabilities(void);
 /* Installs the filter; the number of system calls allowed, or a negative errno. */
 int confine_seccomp(void);
 /* Checks the filter refuses a call outside the list: 0, or -EPERM when it did not. */

@@ -63,6 +63,7 @@ static void usage(FILE *f)
 		"      --rate-limit N         events per second per rule, 1 to 1000000\n"
 		"                             (default 100); the rest is counted\n"
 		"      --no-seccomp           do not confine the daemon to its system calls\n"
+		"      --keep-capabilities    do not drop the capabilities it no longer needs\n"
 		"      --pin-dir DIR          bpffs directory for the program links (default\n"
 		"                             " PIN_DIR_DEFAULT "): they stay attached after\n"
 		"                             rampart exits, until the next rampart replaces\n"
@@ -166,6 +167,9 @@ static int run_parse_option(struct run_options *o, int c, const char *arg)
 	case 'S':
 		o->no_seccomp = true;
 		return 0;
+	case 'K':
+		o->keep_caps = true;
+		return 0;
 	case 'P':
 		if (!*arg)
 			return log_error_errno(2, "run: --pin-dir needs a directory");
@@ -218,6 +222,7 @@ static int cmd_run(int argc, char **argv)
 		{ "pin-dir", required_argument, NULL, 'P' },
 		{ "policy-dir", required_argument, NULL, 'D' },
 		{ "no-seccomp", no_argument, NULL, 'S' },
+		{ "keep-capabilities", no_argument, NULL, 'K' },
 		{ "control", required_argument, NULL, 'C' },
 		{ "no-control", no_argument, NULL, 'N' },
 		{ "control-group", required_argument, NULL, 'G' },

@@ -432,9 +432,21 @@ static int run_apply(struct run_ctx *rc, const char *what, bool attach)
  * A filter that cannot be installed, or that lets the test call through, stops the
  * daemon (the pinned programs go on enforcing).
  */
-static int run_confine(void)
+static int run_confine(bool keep_caps, bool no_seccomp)
 {
-	int n = confine_seccomp();
+	int n;
+
+	if (!keep_caps) {
+		n = confine_capabilities();
+		if (n)
+			return log_error_errno(n, "dropping capabilities failed: %s (run "
+						  "--keep-capabilities to go on with them)",
+					       strerror(-n));
+		log_info("capabilities dropped: only CAP_BPF and CAP_DAC_READ_SEARCH are left");
+	}
+	if (no_seccomp)
+		return 0;
+	n = confine_seccomp();
 
 	if (n < 0)
 		return log_error_errno(n, "confining the daemon with seccomp failed: %s (run "
@@ -764,8 +776,8 @@ int run_daemon(const struct run_options *o)
 			 rc.cgroup2_mount, strerror(-ret));
 	run_signals(&waitmask);
 	ret = run_load(&rc);
-	if (!ret && !o->no_seccomp)
-		ret = run_confine();
+	if (!ret)
+		ret = run_confine(o->keep_caps, o->no_seccomp);
 	if (!ret)
 		ret = run_loop(&rc, &waitmask);
 	loader_close(&rc.loader);

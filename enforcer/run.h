@@ -20,6 +20,7 @@ struct run_options {
 	const char *const *watch_dirs;	/* policy directories reloaded when they change */
 	size_t n_watch_dirs;
 	bool no_seccomp;		/* do not confine the daemon (debugging) */
+	bool keep_caps;			/* keep every capability (debugging) */
 	const char *control_path;	/* the control socket; NULL: none */
 	const char *control_group;	/* group allowed on it besides root; NULL: root only */
 	const char *metrics_addr;	/* Prometheus listener (ctl.h); NULL: none */

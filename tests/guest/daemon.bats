@@ -224,3 +224,29 @@ JSON
 	rp_check "not confined" grep -q "^Seccomp:[[:space:]]*0$" "/proc/$RP_PID/status"
 	rp_check "nothing logged about it" [ "$(grep -c 'confined: seccomp' "$RP_ERR")" -eq 0 ]
 }
+
+@test "capabilities: the daemon keeps only CAP_BPF and CAP_DAC_READ_SEARCH, and still works" {
+	rp_start --policy "$POLICY"
+	for _ in $(seq 50); do grep -q "capabilities dropped" "$RP_ERR" && break; sleep 0.1; done
+	rp_check "drop logged" grep -q "capabilities dropped: only CAP_BPF and CAP_DAC_READ_SEARCH are left" "$RP_ERR"
+	for set in CapEff CapPrm CapBnd; do
+		rp_check "$set is CAP_BPF|CAP_DAC_READ_SEARCH" grep -q "^$set:[[:space:]]*0000008000000004$" "/proc/$RP_PID/status"
+	done
+	rp_check "nothing inheritable" grep -q "^CapInh:[[:space:]]*0000000000000000$" "/proc/$RP_PID/status"
+	rp_check "no ambient" grep -q "^CapAmb:[[:space:]]*0000000000000000$" "/proc/$RP_PID/status"
+	# Without the rest it still reloads, decides and names the event's cgroup.
+	kill -HUP "$RP_PID"
+	rp_wait_generation 2
+	run rp_in_cgroup "$CG" rp-open "$SECRET"
+	rp_check "still denied" [ "$output" = EPERM ]
+	rp_contains "event names the cgroup" "$(ev_for "$SECRET")" "\"cgroup\":\"$CG\""
+	run rampart status --json
+	rp_check "status answered" [ "$(jq -r .generation <<< "$output")" -eq 2 ]
+	rp_stop
+}
+
+@test "capabilities: --keep-capabilities keeps them" {
+	rp_start --policy "$POLICY" --keep-capabilities
+	rp_check "full set kept" [ "$(awk '/^CapEff:/ { print $2 }' "/proc/$RP_PID/status")" != 0000008000000004 ]
+	rp_check "nothing logged about it" [ "$(grep -c 'capabilities dropped' "$RP_ERR")" -eq 0 ]
+}
