@@ -23,6 +23,7 @@
 #include "vcache.bpf.h"
 #include "exec.bpf.h"
 #include "net.bpf.h"
+#include "guard.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -184,6 +185,9 @@ int BPF_PROG(rp_file_open, struct file *file, int ret)
 {
 	struct rp_hold h = {};
 
+	if (ret)
+		return ret;
+	ret = rp_guard_file_open(file);
 	if (ret)
 		return ret;
 	ret = rp_file_open_decide(file, &h);
@@ -458,4 +462,59 @@ int BPF_PROG(rp_unix_send, struct socket *sock, struct socket *other, int ret)
 		return ret;
 	req.obj.type = BPF_CORE_READ(sock, type);
 	return rp_net_decide(&req, &(struct rp_net_src){ .unix_peer = peer });
+}
+
+/* The guard (guard.bpf.h): Rampart's maps, pins and binary while enforcement is on. */
+SEC("lsm/bpf_map")
+int BPF_PROG(rp_guard_map, struct bpf_map *map, fmode_t fmode, int ret)
+{
+	return ret ? ret : rp_guard_map_fd(map);
+}
+
+SEC("lsm/ptrace_access_check")
+int BPF_PROG(rp_guard_ptrace, struct task_struct *child, unsigned int mode, int ret)
+{
+	if (ret || !rp_guard_armed() || !rp_guard_trusted_task(child))
+		return ret;
+	return rp_guard_current_trusted() ? 0 : -EPERM;
+}
+
+SEC("lsm/inode_unlink")
+int BPF_PROG(rp_guard_unlink, struct inode *dir, struct dentry *dentry, int ret)
+{
+	return ret ? ret : rp_guard_dir_change(dir, dentry);
+}
+
+SEC("lsm/inode_rmdir")
+int BPF_PROG(rp_guard_rmdir, struct inode *dir, struct dentry *dentry, int ret)
+{
+	return ret ? ret : rp_guard_dir_change(dir, dentry);
+}
+
+SEC("lsm/inode_rename")
+int BPF_PROG(rp_guard_rename, struct inode *old_dir, struct dentry *old_dentry,
+	     struct inode *new_dir, struct dentry *new_dentry, int ret)
+{
+	if (ret)
+		return ret;
+	ret = rp_guard_dir_change(old_dir, old_dentry);
+	return ret ? ret : rp_guard_dir_change(new_dir, new_dentry);
+}
+
+/* Unmounting the bpffs that holds the pins would drop them with it. */
+SEC("lsm/sb_umount")
+int BPF_PROG(rp_guard_umount, struct vfsmount *mnt, int flags, int ret)
+{
+	if (ret || !rp_guard_armed() ||
+	    BPF_CORE_READ(mnt, mnt_sb, s_dev) != rp_guard.pin_dir.dev)
+		return ret;
+	return rp_guard_current_trusted() ? 0 : -EPERM;
+}
+
+SEC("lsm/path_truncate")
+int BPF_PROG(rp_guard_truncate, const struct path *path, int ret)
+{
+	if (ret || !rp_guard_armed())
+		return ret;
+	return rp_guard_is_trusted_inode(BPF_CORE_READ(path, dentry, d_inode)) ? -EPERM : 0;
 }

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -178,6 +180,68 @@ err_free:
 	free(vals);
 	free(net_keys);
 	return ret;
+}
+
+static int loader_guard_file(const char *path, struct rp_guard_file *f)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return -errno;
+	f->ino = st.st_ino;
+	f->dev = (__u32)(major(st.st_dev) << 20 | minor(st.st_dev));	/* the kernel's MKDEV */
+	return 0;
+}
+
+int loader_guard_trust(struct loader *l, const char *path)
+{
+	struct rp_guard *g = &l->skel->bss->rp_guard;
+	struct rp_guard_file f = {};
+	int ret = loader_guard_file(path, &f);
+
+	if (ret)
+		return ret;
+	for (int i = 0; i < RP_GUARD_TRUSTED_MAX; i++)
+		if (g->trusted[i].ino == f.ino && g->trusted[i].dev == f.dev)
+			return 0;
+	for (int i = 0; i < RP_GUARD_TRUSTED_MAX; i++) {
+		if (g->trusted[i].ino)
+			continue;
+		g->trusted[i].dev = f.dev;
+		__atomic_store_n(&g->trusted[i].ino, f.ino, __ATOMIC_RELEASE);
+		return 1;
+	}
+	return -ENOSPC;
+}
+
+int loader_guard(struct loader *l, const char *pin_dir, const char *const *trusted,
+		 size_t n_trusted)
+{
+	struct rp_guard *g = &l->skel->bss->rp_guard;
+	struct bpf_map *map;
+	int ret;
+
+	memset(g, 0, sizeof(*g));
+	bpf_object__for_each_map(map, l->skel->obj) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+
+		if (g->n_maps == RP_GUARD_MAPS_MAX)
+			return -E2BIG;
+		if (bpf_obj_get_info_by_fd(bpf_map__fd(map), &info, &len) < 0)
+			return -errno;
+		g->map_ids[g->n_maps++] = info.id;
+	}
+	ret = loader_guard_file(pin_dir, &g->pin_dir);
+	for (size_t i = 0; !ret && i < n_trusted; i++) {
+		int t = loader_guard_trust(l, trusted[i]);
+
+		ret = t < 0 ? t : 0;
+	}
+	if (ret)
+		return ret;
+	__atomic_store_n(&g->armed, 1, __ATOMIC_RELEASE);
+	return 0;
 }
 
 int loader_events_fd(const struct loader *l)

@@ -43,6 +43,16 @@ int loader_pin(struct loader *l, const char *dir, char *ret_set, size_t size);
  * apply) deletes it: the new set is enforced from the one write that flips the state.
  */
 int loader_apply(struct loader *l, const struct compiled_set *c, __u32 *ret_gen);
+/*
+ * Arms the guard (include/rampart/abi.h, struct rp_guard): no new fd to any map of this
+ * loader, and only the executables of trusted[] may remove the pins in pin_dir, trace
+ * them or write them. 0 or a negative errno.
+ */
+int loader_guard(struct loader *l, const char *pin_dir, const char *const *trusted,
+		 size_t n_trusted);
+/* Adds the executable at path to the trusted ones (an upgraded binary, by inode). 1 when
+ * added, 0 when already trusted, or a negative errno (-ENOSPC: no free slot). */
+int loader_guard_trust(struct loader *l, const char *path);
 /* Deletes the entries of the generation the last apply replaced. */
 void loader_retire(struct loader *l);
 int loader_events_fd(const struct loader *l);

@@ -64,6 +64,8 @@ static void usage(FILE *f)
 		"                             (default 100); the rest is counted\n"
 		"      --no-seccomp           do not confine the daemon to its system calls\n"
 		"      --keep-capabilities    do not drop the capabilities it no longer needs\n"
+		"      --no-guard             let other processes get fds to Rampart's maps,\n"
+		"                             remove its pins and trace the daemon\n"
 		"      --pin-dir DIR          bpffs directory for the program links (default\n"
 		"                             " PIN_DIR_DEFAULT "): they stay attached after\n"
 		"                             rampart exits, until the next rampart replaces\n"
@@ -170,6 +172,9 @@ static int run_parse_option(struct run_options *o, int c, const char *arg)
 	case 'K':
 		o->keep_caps = true;
 		return 0;
+	case 'g':
+		o->no_guard = true;
+		return 0;
 	case 'P':
 		if (!*arg)
 			return log_error_errno(2, "run: --pin-dir needs a directory");
@@ -223,6 +228,7 @@ static int cmd_run(int argc, char **argv)
 		{ "policy-dir", required_argument, NULL, 'D' },
 		{ "no-seccomp", no_argument, NULL, 'S' },
 		{ "keep-capabilities", no_argument, NULL, 'K' },
+		{ "no-guard", no_argument, NULL, 'g' },
 		{ "control", required_argument, NULL, 'C' },
 		{ "no-control", no_argument, NULL, 'N' },
 		{ "control-group", required_argument, NULL, 'G' },
@@ -405,6 +411,10 @@ static int cmd_unload(int argc, char **argv)
 	else if (argc != 1)
 		return log_error_errno(2, "unload: usage: rampart unload [--pin-dir DIR]");
 	n = pin_remove_sets(dir, NULL);
+	if (n == -EPERM)
+		return log_error_errno(1, "unload: removing the pinned programs under %s was "
+					  "refused: the guard lets only the rampart binary that "
+					  "pinned them remove them", dir);
 	if (n < 0)
 		return log_error_errno(1, "unload: removing the pinned programs under %s failed: "
 					  "%s", dir, strerror(-n));

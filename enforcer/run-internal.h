@@ -60,6 +60,9 @@ struct run_ctx {
 	long long apply_ns;		/* how long the last successful apply took */
 	long long live_since_ns;	/* CLOCK_REALTIME when the live generation went live */
 	long long started_ns;		/* CLOCK_REALTIME at start */
+	bool guard;			/* arm the guard once pinned */
+	bool guarded;			/* armed */
+	char exe_path[4096];		/* where the daemon's binary was at start */
 };
 
 /* Reloads the policies as SIGHUP does: 0, or a negative errno with rc->last_error. */

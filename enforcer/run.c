@@ -10,6 +10,7 @@
  * loop waits, so none is missed between a check and the wait.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <signal.h>
@@ -371,6 +372,45 @@ static int run_apply_failed(struct run_ctx *rc, int err, const char *fmt, ...)
 	return err;
 }
 
+/*
+ * Arms the guard over this set: its maps, its pin directory, and the daemon's binary
+ * (the running inode, and whatever is at its path now) as the one trusted executable.
+ */
+static int run_guard(struct run_ctx *rc)
+{
+	const char *trusted[2] = { "/proc/self/exe", rc->exe_path };
+	char dir[PATH_MAX];
+	int ret;
+
+	snprintf(dir, sizeof(dir), "%s/%s", rc->pin_dir, rc->pin_set);
+	ret = loader_guard(&rc->loader, dir, trusted, rc->exe_path[0] ? 2 : 1);
+	if (ret)
+		return log_error_errno(ret, "arming the guard over %s failed: %s (run --no-guard "
+					    "to go on without)", dir, strerror(-ret));
+	rc->guarded = true;
+	log_info("guard armed: Rampart's maps take no new fd, and only %s may remove the pins "
+		 "under %s, trace the daemon or write its binary", rc->exe_path[0] ?
+		 rc->exe_path : "this binary", dir);
+	return 0;
+}
+
+/* After a reload: the binary at the daemon's path may be an upgrade; trust it too, so
+ * that it can take over from this set. */
+static void run_guard_refresh(struct run_ctx *rc)
+{
+	int ret;
+
+	if (!rc->guarded || !rc->exe_path[0])
+		return;
+	ret = loader_guard_trust(&rc->loader, rc->exe_path);
+	if (ret == 1)
+		log_info("guard: trusting the new binary at %s, so that it can take over",
+			 rc->exe_path);
+	else if (ret < 0 && ret != -ENOENT)
+		log_warn("guard: cannot trust the binary at %s: %s; a daemon started from it "
+			 "cannot remove this set's pins", rc->exe_path, strerror(-ret));
+}
+
 static int run_apply(struct run_ctx *rc, const char *what, bool attach)
 {
 	long long t0 = run_now_ns();
@@ -414,6 +454,8 @@ static int run_apply(struct run_ctx *rc, const char *what, bool attach)
 	}
 	if (attach) {
 		ret = run_pin(rc);
+		if (!ret && rc->guard)
+			ret = run_guard(rc);
 		if (ret) {
 			policy_set_free(&set);
 			return ret;
@@ -503,6 +545,7 @@ int run_reload_now(struct run_ctx *rc)
 	int ret, fret;
 
 	run_reload = 0;
+	run_guard_refresh(rc);
 	ret = run_reload_apply(rc, "reload");
 	if (rc->sinks.file.fd < 0)
 		return ret;
@@ -748,6 +791,9 @@ int run_daemon(const struct run_options *o)
 		return log_error_errno(1, "%s", err.msg);
 	}
 	rc.started_ns = run_realtime_ns();
+	rc.guard = !o->no_guard;
+	ret = (int)readlink("/proc/self/exe", rc.exe_path, sizeof(rc.exe_path) - 1);
+	rc.exe_path[ret > 0 ? ret : 0] = '\0';
 	ctl_server_init(&rc.ctl, NULL, NULL);
 	ret = run_open_sinks(&rc, o);
 	if (!ret)

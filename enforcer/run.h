@@ -21,6 +21,7 @@ struct run_options {
 	size_t n_watch_dirs;
 	bool no_seccomp;		/* do not confine the daemon (debugging) */
 	bool keep_caps;			/* keep every capability (debugging) */
+	bool no_guard;			/* leave maps, pins and binary unguarded */
 	const char *control_path;	/* the control socket; NULL: none */
 	const char *control_group;	/* group allowed on it besides root; NULL: root only */
 	const char *metrics_addr;	/* Prometheus listener (ctl.h); NULL: none */

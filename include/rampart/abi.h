@@ -229,6 +229,30 @@ struct rp_state {
 };
 _Static_assert(sizeof(struct rp_state) == 8, "rp_state layout");
 
+/*
+ * The guard against tampering, armed by the daemon once its programs are pinned. Map
+ * ids: no process gets a new fd to these maps (bpf_map hook), so none can write them.
+ * Trusted executables (device and inode, kernel encoding): only processes running one
+ * of them may unlink, rename or remove the pins in the guarded directory or unmount its
+ * bpffs, and no other process may ptrace them or open them for writing.
+ */
+#define RP_GUARD_MAPS_MAX 16
+#define RP_GUARD_TRUSTED_MAX 4
+
+struct rp_guard_file {
+	__u64 ino;
+	__u32 dev;		/* kernel dev_t: major << 20 | minor */
+	__u32 pad;
+};
+
+struct rp_guard {
+	__u32 armed;
+	__u32 n_maps;
+	__u32 map_ids[RP_GUARD_MAPS_MAX];
+	struct rp_guard_file pin_dir;	/* this set's directory in bpffs */
+	struct rp_guard_file trusted[RP_GUARD_TRUSTED_MAX];	/* ino 0: unused */
+};
+
 enum rp_event_kind {
 	RP_EV_FILE = 1,
 	RP_EV_EXEC = 2,

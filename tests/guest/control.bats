@@ -68,7 +68,7 @@ scrape() {
 	rp_check "pid is the daemon's" [ "$(jq -r .pid <<< "$output")" -eq "$RP_PID" ]
 	rp_check "action named" [ "$(jq -r '.policies[0].rules[] | select(.rule == "file[0]") | .action' <<< "$output")" = deny ]
 	rp_check "file_open attached" [ "$(jq -r '.programs[] | select(.hook == "file_open") | .attached' <<< "$output")" = true ]
-	rp_check "nine programs" [ "$(jq '.programs | length' <<< "$output")" -eq 9 ]
+	rp_check "sixteen programs: nine hooks decide, seven guard" [ "$(jq '[.programs[] | select(.attached)] | length' <<< "$output")" -eq 16 ]
 	rp_check "pinned set named" [ "$(jq -r .pinned <<< "$output")" = "$(ls -d /sys/fs/bpf/rampart/set-*)" ]
 	rp_check "map entries" [ "$(jq -r '.maps[] | select(.name == "rp_decisions") | .entries' <<< "$output")" -gt 0 ]
 	rp_check "kernel release" [ "$(jq -r .kernel.release <<< "$output")" = "$(uname -r)" ]
