@@ -73,9 +73,12 @@ run_refused() {
 }
 
 @test "cli: events without a daemon names the socket and how to start one" {
-	run_refused "default socket" 1 \
-		"rampart: error: events: no event socket at '/run/rampart/events.sock': start the daemon with 'rampart run --socket /run/rampart/events.sock'" \
+	run_refused "default: the control socket" 1 \
+		"rampart: error: events: no rampart daemon answers on '/run/rampart/rampart.sock' (is it running? rampart run --control PATH names another)" \
 		events
+	run_refused "given control socket" 1 \
+		"rampart: error: events: no rampart daemon answers on '$BATS_TEST_TMPDIR/c.sock' (is it running? rampart run --control PATH names another)" \
+		events --control "$BATS_TEST_TMPDIR/c.sock"
 	run_refused "given socket" 1 \
 		"rampart: error: events: no event socket at '$BATS_TEST_TMPDIR/ev.sock': start the daemon with 'rampart run --socket $BATS_TEST_TMPDIR/ev.sock'" \
 		events --follow --socket "$BATS_TEST_TMPDIR/ev.sock"
@@ -120,4 +123,42 @@ PY
 	[ "${#lines[@]}" -eq 2 ] || { echo "check 'others filtered' failed: $output"; return 1; }
 	[ $((SECONDS - start)) -lt 4 ] || { echo "check 'ends when idle' failed"; return 1; }
 	wait
+}
+
+@test "cli: status and reload without a daemon say so; their arguments are checked" {
+	run_refused "status, no daemon" 1 \
+		"rampart: error: status: no rampart daemon answers on /run/rampart/rampart.sock (is it running? --control PATH names another socket)" \
+		status
+	run_refused "reload, no daemon" 1 \
+		"rampart: error: reload: no rampart daemon answers on $BATS_TEST_TMPDIR/c.sock (is it running? --control PATH names another socket)" \
+		reload --control "$BATS_TEST_TMPDIR/c.sock"
+	run_refused "status, bad argument" 2 \
+		"rampart: error: status: usage: rampart status [--json] [--control PATH]" \
+		status --yaml
+	run_refused "reload takes no --json" 2 \
+		"rampart: error: reload: usage: rampart reload [--control PATH]" \
+		reload --json
+}
+
+@test "cli: run refuses bad control and metrics options with exit 2" {
+	run_refused "relative control path" 2 \
+		"rampart: error: run: --control needs an absolute socket path, not 'ctl.sock'" \
+		run --policy "$EXAMPLE" --control ctl.sock
+	run_refused "unknown group" 2 \
+		"rampart: error: run: unknown group 'no-such-group-xyz' for --control-group" \
+		run --policy "$EXAMPLE" --control-group no-such-group-xyz
+	run_refused "metrics name" 2 \
+		"rampart: error: run: invalid --metrics 'localhost:9464': expected PORT, IP:PORT, [IPV6]:PORT or /PATH" \
+		run --policy "$EXAMPLE" --metrics localhost:9464
+	run_refused "metrics port" 2 \
+		"rampart: error: run: invalid --metrics '70000': expected PORT, IP:PORT, [IPV6]:PORT or /PATH" \
+		run --policy "$EXAMPLE" --metrics 70000
+}
+
+@test "cli: run refuses a control socket path held by a plain file, before the kernel" {
+	touch "$BATS_TEST_TMPDIR/plain"
+	run_refused "plain file" 1 \
+		"rampart: error: cannot listen on the control socket $BATS_TEST_TMPDIR/plain: a file that is not a socket is there" \
+		run --policy "$EXAMPLE" --control "$BATS_TEST_TMPDIR/plain"
+	[ -f "$BATS_TEST_TMPDIR/plain" ] || { echo "check 'plain file kept' failed"; return 1; }
 }
