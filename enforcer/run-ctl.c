@@ -147,6 +147,20 @@ static json_object *run_status_events(const struct run_ctx *rc)
 	return o;
 }
 
+/* What this daemon uses of the kernel, and how it is confined. */
+static json_object *run_status_features(const struct run_ctx *rc)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "ring_buffer", json_object_new_boolean(true));
+	json_object_object_add(o, "sleepable_lsm", json_object_new_boolean(true));
+	json_object_object_add(o, "verdict_cache", json_object_new_boolean(rc->vcache_symbols));
+	json_object_object_add(o, "guard", json_object_new_boolean(rc->guarded));
+	json_object_object_add(o, "seccomp", json_object_new_boolean(rc->seccomp_on));
+	json_object_object_add(o, "capabilities_dropped", json_object_new_boolean(rc->caps_dropped));
+	return o;
+}
+
 static json_object *run_status_json(const struct run_ctx *rc)
 {
 	json_object *o = json_object_new_object(), *maps = json_object_new_array();
@@ -174,6 +188,7 @@ static json_object *run_status_json(const struct run_ctx *rc)
 	json_object_array_add(maps, run_status_map("rp_net", net, RP_NET_ENTRIES_MAX));
 	json_object_object_add(o, "maps", maps);
 	json_object_object_add(o, "kernel", run_status_kernel(rc));
+	json_object_object_add(o, "features", run_status_features(rc));
 	return o;
 }
 

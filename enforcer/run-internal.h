@@ -63,6 +63,8 @@ struct run_ctx {
 	bool guard;			/* arm the guard once pinned */
 	bool guarded;			/* armed */
 	char exe_path[4096];		/* where the daemon's binary was at start */
+	bool vcache_symbols;		/* rename_lock and mount_lock in kallsyms */
+	bool seccomp_on, caps_dropped;	/* confinement in force */
 };
 
 /* Reloads the policies as SIGHUP does: 0, or a negative errno with rc->last_error. */

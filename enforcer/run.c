@@ -350,6 +350,21 @@ static int run_pin(struct run_ctx *rc)
 	return 0;
 }
 
+/* Whether /proc/kallsyms names both symbols (the verdict cache needs them). */
+static bool run_has_kallsyms(const char *a, const char *b)
+{
+	FILE *f = fopen("/proc/kallsyms", "re");
+	char line[256], name[128];
+	int found = 0;
+
+	while (f && found != 3 && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %*s %127s", name) == 1)
+			found |= (strcmp(name, a) == 0) | (strcmp(name, b) == 0) << 1;
+	if (f)
+		fclose(f);
+	return found == 3;
+}
+
 long long run_realtime_ns(void)
 {
 	struct timespec t;
@@ -474,7 +489,7 @@ static int run_apply(struct run_ctx *rc, const char *what, bool attach)
  * A filter that cannot be installed, or that lets the test call through, stops the
  * daemon (the pinned programs go on enforcing).
  */
-static int run_confine(bool keep_caps, bool no_seccomp)
+static int run_confine(struct run_ctx *rc, bool keep_caps, bool no_seccomp)
 {
 	int n;
 
@@ -485,6 +500,7 @@ static int run_confine(bool keep_caps, bool no_seccomp)
 						  "--keep-capabilities to go on with them)",
 					       strerror(-n));
 		log_info("capabilities dropped: only CAP_BPF and CAP_DAC_READ_SEARCH are left");
+		rc->caps_dropped = true;
 	}
 	if (no_seccomp)
 		return 0;
@@ -496,6 +512,7 @@ static int run_confine(bool keep_caps, bool no_seccomp)
 	if (confine_selftest())
 		return log_error_errno(-EPERM, "the seccomp filter did not refuse a call outside "
 					       "its list: not running unconfined");
+	rc->seccomp_on = true;
 	log_info("confined: seccomp allows %d system calls (bpf() for map commands only); any "
 		 "other is refused with EPERM and logged by the kernel", n);
 	return 0;
@@ -792,6 +809,7 @@ int run_daemon(const struct run_options *o)
 	}
 	rc.started_ns = run_realtime_ns();
 	rc.guard = !o->no_guard;
+	rc.vcache_symbols = run_has_kallsyms("rename_lock", "mount_lock");
 	ret = (int)readlink("/proc/self/exe", rc.exe_path, sizeof(rc.exe_path) - 1);
 	rc.exe_path[ret > 0 ? ret : 0] = '\0';
 	ctl_server_init(&rc.ctl, NULL, NULL);
@@ -823,7 +841,7 @@ int run_daemon(const struct run_options *o)
 	run_signals(&waitmask);
 	ret = run_load(&rc);
 	if (!ret)
-		ret = run_confine(o->keep_caps, o->no_seccomp);
+		ret = run_confine(&rc, o->keep_caps, o->no_seccomp);
 	if (!ret)
 		ret = run_loop(&rc, &waitmask);
 	loader_close(&rc.loader);

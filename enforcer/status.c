@@ -84,6 +84,23 @@ static void status_maps_kernel(json_object *o, FILE *f)
 	}
 }
 
+static void status_features(json_object *o, FILE *f)
+{
+	static const char *const names[][2] = {
+		{ "ring_buffer", "ring buffer" }, { "sleepable_lsm", "sleepable LSM" },
+		{ "verdict_cache", "verdict cache" }, { "guard", "guard" },
+		{ "seccomp", "seccomp" }, { "capabilities_dropped", "capabilities dropped" },
+	};
+
+	if (!o)
+		return;
+	fprintf(f, "features:");
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		fprintf(f, " %s %s%s", names[i][1],
+			json_object_get_boolean(status_get(o, names[i][0])) ? "on" : "off",
+			i + 1 < sizeof(names) / sizeof(names[0]) ? "," : "\n");
+}
+
 int status_print_text(const char *line, FILE *f)
 {
 	json_object *o = json_tokener_parse(line), *ev, *err;
@@ -111,6 +128,7 @@ int status_print_text(const char *line, FILE *f)
 		status_u64(ev, "undecided_no_memory"), status_u64(ev, "stream_clients"));
 	fprintf(f, "verdict cache: %llu hits, %llu stored\n",
 		status_u64(ev, "verdict_cache_hits"), status_u64(ev, "verdict_cache_stores"));
+	status_features(status_get(o, "features"), f);
 	status_programs(o, f);
 	status_maps_kernel(o, f);
 	json_object_put(o);

@@ -74,6 +74,7 @@ scrape() {
 	rp_check "kernel release" [ "$(jq -r .kernel.release <<< "$output")" = "$(uname -r)" ]
 	rp_check "kernel checks all ok" [ "$(jq '[.kernel.checks[] | select(.ok == false)] | length' <<< "$output")" -eq 0 ]
 	rp_check "no loss" [ "$(jq -r .events.lost <<< "$output")" -eq 0 ]
+	rp_check "features in use" [ "$(jq -c '.features | [.ring_buffer, .sleepable_lsm, .verdict_cache, .guard, .seccomp, .capabilities_dropped]' <<< "$output")" = '[true,true,true,true,true,true]' ]
 	rp_check "events read" [ "$(jq -r .events.read <<< "$output")" -ge 1 ]
 	run rampart status
 	rp_check "text status 0" [ "$status" -eq 0 ]

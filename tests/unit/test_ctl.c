@@ -283,7 +283,8 @@ UNIT_TEST(status_text_shows_policies_rules_hits_programs_and_kernel)
 		"\"programs\":[{\"hook\":\"file_open\",\"program\":\"rp_file_open\",\"id\":9,"
 		"\"attached\":true}],\"maps\":[{\"name\":\"rp_decisions\",\"entries\":5,\"capacity\":"
 		"524288}],\"kernel\":{\"release\":\"6.1.0\",\"checks\":[{\"name\":\"bpf-lsm\",\"ok\":"
-		"true,\"detail\":\"bpf in lsm list\"}]}}";
+		"true,\"detail\":\"bpf in lsm list\"}]},\"features\":{\"ring_buffer\":true,"
+		"\"verdict_cache\":false,\"guard\":true}}";
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -299,6 +300,8 @@ UNIT_TEST(status_text_shows_policies_rules_hits_programs_and_kernel)
 			"program");
 	ASSERT_CONTAINS(buf, "rp_decisions   5 of 524288 entries", "map usage");
 	ASSERT_CONTAINS(buf, "bpf-lsm     ok   bpf in lsm list", "kernel check");
+	ASSERT_CONTAINS(buf, "features: ring buffer on, sleepable LSM off, verdict cache off, "
+			"guard on,", "features");
 	free(buf);
 	ASSERT_EQ(status_print_text("{\"ok\":false}", stdout), -EINVAL, "not a status");
 }
