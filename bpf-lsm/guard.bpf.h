@@ -16,16 +16,23 @@ static __always_inline bool rp_guard_armed(void)
 	return *(volatile __u32 *)&rp_guard.armed;
 }
 
+static __always_inline bool rp_guard_match(const struct rp_guard_file *f, __u64 ino, __u32 dev)
+{
+	return f->ino && f->ino == ino && f->dev == dev;
+}
+
 static __always_inline bool rp_guard_same(const struct rp_guard_file *f, const struct inode *inode)
 {
-	return f->ino && f->ino == BPF_CORE_READ(inode, i_ino) &&
-	       f->dev == BPF_CORE_READ(inode, i_sb, s_dev);
+	return rp_guard_match(f, BPF_CORE_READ(inode, i_ino), BPF_CORE_READ(inode, i_sb, s_dev));
 }
 
 static __always_inline bool rp_guard_is_trusted_inode(const struct inode *inode)
 {
+	__u64 ino = BPF_CORE_READ(inode, i_ino);
+	__u32 dev = BPF_CORE_READ(inode, i_sb, s_dev);
+
 	for (int i = 0; i < RP_GUARD_TRUSTED_MAX; i++)
-		if (rp_guard_same(&rp_guard.trusted[i], inode))
+		if (rp_guard_match(&rp_guard.trusted[i], ino, dev))
 			return true;
 	return false;
 }

@@ -24,6 +24,10 @@ say "# outside the cgroup: allowed"
 echo "\$ cat /tmp/secret"
 cat /tmp/secret
 
+say "# what the daemon enforces, and per rule how often it decided (its control socket)"
+echo "\$ rampart status"
+rampart status
+
 sleep 0.5
 say "# rampart stops; its pinned programs go on enforcing until rampart unload"
 echo "\$ kill -TERM \$(pidof rampart)"
