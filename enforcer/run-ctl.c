@@ -148,20 +148,22 @@ static json_object *run_status_events(const struct run_ctx *rc)
 }
 
 /* What this daemon uses of the kernel, and how it is confined. */
-static json_object *run_status_features(const struct run_ctx *rc)
+static json_object *run_status_features(struct run_ctx *rc)
 {
 	json_object *o = json_object_new_object();
 
+	if (rc->vcache_symbols < 0)
+		rc->vcache_symbols = run_has_kallsyms("rename_lock", "mount_lock");
 	json_object_object_add(o, "ring_buffer", json_object_new_boolean(true));
 	json_object_object_add(o, "sleepable_lsm", json_object_new_boolean(true));
-	json_object_object_add(o, "verdict_cache", json_object_new_boolean(rc->vcache_symbols));
+	json_object_object_add(o, "verdict_cache", json_object_new_boolean(rc->vcache_symbols == 1));
 	json_object_object_add(o, "guard", json_object_new_boolean(rc->guarded));
 	json_object_object_add(o, "seccomp", json_object_new_boolean(rc->seccomp_on));
 	json_object_object_add(o, "capabilities_dropped", json_object_new_boolean(rc->caps_dropped));
 	return o;
 }
 
-static json_object *run_status_json(const struct run_ctx *rc)
+static json_object *run_status_json(struct run_ctx *rc)
 {
 	json_object *o = json_object_new_object(), *maps = json_object_new_array();
 	char pin[512];

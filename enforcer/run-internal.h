@@ -63,12 +63,15 @@ struct run_ctx {
 	bool guard;			/* arm the guard once pinned */
 	bool guarded;			/* armed */
 	char exe_path[4096];		/* where the daemon's binary was at start */
-	bool vcache_symbols;		/* rename_lock and mount_lock in kallsyms */
+	int vcache_symbols;		/* rename_lock and mount_lock in kallsyms: 1, 0;
+					 * -1 until a status asks (kallsyms is long) */
 	bool seccomp_on, caps_dropped;	/* confinement in force */
 };
 
 /* Reloads the policies as SIGHUP does: 0, or a negative errno with rc->last_error. */
 int run_reload_now(struct run_ctx *rc);
+/* Whether /proc/kallsyms names both symbols. */
+bool run_has_kallsyms(const char *a, const char *b);
 /* CLOCK_REALTIME in nanoseconds. */
 long long run_realtime_ns(void);
 

@@ -351,7 +351,7 @@ static int run_pin(struct run_ctx *rc)
 }
 
 /* Whether /proc/kallsyms names both symbols (the verdict cache needs them). */
-static bool run_has_kallsyms(const char *a, const char *b)
+bool run_has_kallsyms(const char *a, const char *b)
 {
 	FILE *f = fopen("/proc/kallsyms", "re");
 	char line[256], name[128];
@@ -809,7 +809,7 @@ int run_daemon(const struct run_options *o)
 	}
 	rc.started_ns = run_realtime_ns();
 	rc.guard = !o->no_guard;
-	rc.vcache_symbols = run_has_kallsyms("rename_lock", "mount_lock");
+	rc.vcache_symbols = -1;
 	ret = (int)readlink("/proc/self/exe", rc.exe_path, sizeof(rc.exe_path) - 1);
 	rc.exe_path[ret > 0 ? ret : 0] = '\0';
 	ctl_server_init(&rc.ctl, NULL, NULL);
