@@ -29,6 +29,7 @@
 #include "pin.h"
 #include "probe.h"
 #include "run.h"
+#include "seccomp_profile.h"
 #include "watch.h"
 #include "sink.h"
 #include "status.h"
@@ -97,6 +98,10 @@ static void usage(FILE *f)
 		"  unload [--pin-dir DIR]\n"
 		"                 detach the pinned programs: nothing is enforced afterwards\n"
 		"                 (a running rampart keeps its own until it exits)\n"
+		"  seccomp-profile POLICY [-o FILE]\n"
+		"                 write the OCI / Kubernetes Localhost seccomp profile of the\n"
+		"                 policy's syscalls section (the container runtime enforces it,\n"
+		"                 not Rampart) to stdout, or to FILE (mode 0644)\n"
 		"  probe [--json] report whether this kernel can run Rampart, and what to do if not\n"
 		"  bench-apply --policy FILE|DIR [--policy ...] [--rounds N]\n"
 		"                 time parse, compile and apply of the set over N swaps\n"
@@ -502,6 +507,48 @@ static int cmd_reload(int argc, char **argv)
 	return 0;
 }
 
+/* rampart seccomp-profile POLICY [-o FILE]: one policy's syscalls section as a seccomp
+ * profile, for the container runtime to enforce. */
+static int cmd_seccomp_profile(int argc, char **argv)
+{
+	char missing[SECCOMP_PROFILE_MISSING_MAX];
+	const char *path = NULL, *out = NULL;
+	json_object *profile = NULL;
+	struct policy *p = NULL;
+	struct policy_error err;
+	bool bad = false;
+	int ret;
+
+	for (int i = 1; i < argc && !bad; i++) {
+		if (strcmp(argv[i], "-o") == 0 && !out && i + 1 < argc && argv[i + 1][0])
+			out = argv[++i];
+		else if (argv[i][0] && argv[i][0] != '-' && !path)
+			path = argv[i];
+		else
+			bad = true;
+	}
+	if (bad || !path)
+		return log_error_errno(2, "seccomp-profile: usage: rampart seccomp-profile POLICY "
+					  "[-o FILE]");
+	if (policy_parse_file(path, &p, &err))
+		return log_error_errno(1, "%s", err.msg);
+	if (!p->syscalls.present)
+		ret = log_error_errno(1, "seccomp-profile: policy '%s' has no syscalls section",
+				      p->name);
+	else if ((ret = seccomp_profile_json(p, &profile)))
+		ret = log_error_errno(1, "seccomp-profile: %s", strerror(-ret));
+	else if (seccomp_profile_missing(p, missing, sizeof(missing)))
+		log_warn("seccomp-profile: policy '%s': the allow list lacks %s, which nearly "
+			 "every container needs to start", p->name, missing);
+	if (!ret && (ret = seccomp_profile_write(profile, out)))
+		ret = log_error_errno(1, "seccomp-profile: writing %s failed: %s",
+				      out ? out : "to stdout", ret == -EEXIST ?
+				      "it exists and is not a regular file" : strerror(-ret));
+	json_object_put(profile);
+	policy_free(p);
+	return ret;
+}
+
 /* probe --json: one object, {"kernel":..., "possible":..., "checks":[...]}. */
 static void probe_print_json(const struct probe_report *r, bool possible)
 {
@@ -604,6 +651,8 @@ int main(int argc, char **argv)
 		return bench_apply_main(argc, argv);
 	if (strcmp(argv[0], "unload") == 0)
 		return cmd_unload(argc, argv);
+	if (strcmp(argv[0], "seccomp-profile") == 0)
+		return cmd_seccomp_profile(argc, argv);
 	if (strcmp(argv[0], "status") == 0)
 		return cmd_status(argc, argv);
 	if (strcmp(argv[0], "reload") == 0)

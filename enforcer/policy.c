@@ -7,9 +7,10 @@
  *   2. no object may repeat a key, in document order;
  *   3. validation: every object is checked when its turn comes, first for unknown keys
  *      (in document order), then its known keys in a fixed order. The top level goes
- *      apiVersion, name, mode, selector, defaults, file, exec, network; a rule goes pattern keys
- *      ('fileless', then the one of path/dir/glob/fileless, then 'recursive'), access,
- *      parent, action. Array elements are checked in element order.
+ *      apiVersion, name, mode, selector, defaults, file, exec, network, syscalls; a rule goes
+ *      pattern keys ('fileless', then the one of path/dir/glob/fileless, then 'recursive'),
+ *      access, parent, action; the syscalls section goes default, the list the default
+ *      calls for, that list's names, errno. Array elements are checked in element order.
  * The order is part of the interface: tests pin it, users see errors in a stable order.
  */
 #include <dirent.h>
@@ -24,6 +25,7 @@
 
 #include <arpa/inet.h>
 #include <json-c/json.h>
+#include <seccomp.h>
 
 #include "policy.h"
 
@@ -1004,6 +1006,141 @@ static int parse_net_rules(const struct pctx *c, json_object *doc, struct policy
 			       (void **)&p->net, &p->n_net);
 }
 
+/* ---- system calls --------------------------------------------------------------------- */
+
+struct errno_name {
+	const char *name;
+	int value;
+};
+
+static const struct errno_name syscall_errnos[] = {
+	{ "EPERM", EPERM }, { "EACCES", EACCES }, { "ENOSYS", ENOSYS }, { NULL, 0 },
+};
+
+/* A name libseccomp knows for this machine's architecture, not among the seen ones. */
+static int parse_syscall_name(const struct pctx *c, const char *at, json_object *v,
+			      char *const *seen, size_t n_seen, char **ret_name)
+{
+	struct quoted q;
+	const char *s;
+	size_t len;
+	int r;
+
+	r = expect_type(c, at, v, json_type_string);
+	if (r < 0)
+		return r;
+	s = json_object_get_string(v);
+	len = json_object_get_string_len(v);
+	if (memchr(s, '\0', len) || seccomp_syscall_resolve_name(s) == __NR_SCMP_ERROR)
+		return fail(c, at, "unknown system call %s", quote_n(&q, s, len));
+	for (size_t i = 0; i < n_seen; i++)
+		if (strcmp(seen[i], s) == 0)
+			return fail(c, at, "duplicate system call %s", quote(&q, s));
+	*ret_name = strdup(s);
+	return *ret_name ? 0 : oom(c);
+}
+
+static int parse_syscall_names(const struct pctx *c, const char *at, json_object *v,
+			       struct policy_syscalls *sc)
+{
+	char iat[PTR_MAX];
+	size_t n;
+	int r;
+
+	r = get_array(c, at, v, POLICY_SYSCALLS_MAX, "system calls", "must not be empty", &n);
+	if (r < 0)
+		return r;
+	sc->names = calloc(n, sizeof(*sc->names));
+	if (!sc->names)
+		return oom(c);
+	sc->n = n;
+	for (size_t i = 0; i < n; i++) {
+		r = parse_syscall_name(c, ptr_index(iat, at, i), json_object_array_get_idx(v, i),
+				       sc->names, i, &sc->names[i]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Default allow takes a 'deny' list (what is refused), default deny an 'allow' list. */
+static int parse_syscall_list(const struct pctx *c, const char *at, json_object *obj,
+			      struct policy_syscalls *sc)
+{
+	bool deny_default = sc->default_action == RP_ACT_DENY;
+	const char *list = deny_default ? "allow" : "deny";
+	const char *other = deny_default ? "deny" : "allow";
+	char kat[PTR_MAX];
+	json_object *v;
+
+	if (json_object_object_get_ex(obj, other, NULL))
+		return fail(c, ptr_key(kat, at, other), "only valid with default '%s' (the default "
+			    "is '%s': list the calls to %s in '%s')", list, other,
+			    deny_default ? "permit" : "refuse", list);
+	ptr_key(kat, at, list);
+	if (!json_object_object_get_ex(obj, list, &v))
+		return fail(c, kat, "missing required key (the default is '%s')", other);
+	return parse_syscall_names(c, kat, v, sc);
+}
+
+static int parse_syscall_errno(const struct pctx *c, const char *at, json_object *obj,
+			       int *ret_errno)
+{
+	char kat[PTR_MAX];
+	struct quoted q;
+	json_object *v;
+	const char *s;
+	size_t len;
+	int r;
+
+	if (!get_key(c, at, obj, "errno", false, &v)) {
+		*ret_errno = EPERM;
+		return 0;
+	}
+	r = expect_type(c, ptr_key(kat, at, "errno"), v, json_type_string);
+	if (r < 0)
+		return r;
+	s = json_object_get_string(v);
+	len = json_object_get_string_len(v);
+	for (const struct errno_name *e = syscall_errnos; e->name; e++)
+		if (strlen(e->name) == len && strcmp(s, e->name) == 0) {
+			*ret_errno = e->value;
+			return 0;
+		}
+	return fail(c, kat, "unknown errno %s (expected EPERM, EACCES, ENOSYS)",
+		    quote_n(&q, s, len));
+}
+
+static int parse_syscalls(const struct pctx *c, json_object *doc, struct policy *p)
+{
+	static const char *const known[] = { "default", "deny", "allow", "errno", NULL };
+	struct policy_syscalls *sc = &p->syscalls;
+	char at[PTR_MAX], kat[PTR_MAX];
+	json_object *v, *d;
+	int r;
+
+	if (!get_key(c, ".", doc, "syscalls", false, &v))
+		return 0;
+	ptr_key(at, ".", "syscalls");
+	r = get_object(c, at, v, known, NULL);
+	if (r < 0)
+		return r;
+	sc->default_action = RP_ACT_ALLOW;
+	if (get_key(c, at, v, "default", false, &d)) {
+		r = parse_action(c, ptr_key(kat, at, "default"), d, true, &sc->default_action);
+		if (r < 0)
+			return r;
+	}
+	r = parse_syscall_list(c, at, v, sc);
+	if (r < 0)
+		return r;
+	r = parse_syscall_errno(c, at, v, &sc->errno_value);
+	if (r < 0)
+		return r;
+	sc->present = true;
+	return 0;
+}
+
 /* ---- top level ------------------------------------------------------------------------ */
 
 static int get_string_key(const struct pctx *c, json_object *doc, const char *key, bool required,
@@ -1172,11 +1309,11 @@ static int parse_document(const struct pctx *c, json_object *doc, struct policy 
 {
 	static const char *const known[] = {
 		"apiVersion", "name", "mode", "selector", "defaults", "file", "exec", "network",
-		NULL,
+		"syscalls", NULL,
 	};
 	static int (*const steps[])(const struct pctx *, json_object *, struct policy *) = {
 		parse_name, parse_mode, parse_selector, parse_defaults, parse_file_rules,
-		parse_exec_rules, parse_net_rules,
+		parse_exec_rules, parse_net_rules, parse_syscalls,
 	};
 	int r;
 
@@ -1191,8 +1328,9 @@ static int parse_document(const struct pctx *c, json_object *doc, struct policy 
 		if (r < 0)
 			return r;
 	}
-	if (!p->n_file && !p->n_exec && !p->n_net)
-		return fail(c, ".", "at least one of 'file', 'exec', 'network' is required");
+	if (!p->n_file && !p->n_exec && !p->n_net && !p->syscalls.present)
+		return fail(c, ".", "at least one of 'file', 'exec', 'network', 'syscalls' is "
+			    "required");
 	return 0;
 }
 
@@ -1529,6 +1667,9 @@ void policy_free(struct policy *p)
 		free(p->net[i].ports);
 	}
 	free(p->net);
+	for (size_t i = 0; i < p->syscalls.n; i++)
+		free(p->syscalls.names[i]);
+	free(p->syscalls.names);
 	free(p);
 }
 

@@ -14,7 +14,8 @@
  *   "defaults": { "file": ..., "exec": ..., "network": "allow"|"deny" }, optional, allow
  *   "file": [ FILE-RULE, ... ],                 optional, but not empty when present
  *   "exec": [ EXEC-RULE, ... ],                 optional, but not empty when present
- *   "network": [ NET-RULE, ... ]                optional, but not empty when present
+ *   "network": [ NET-RULE, ... ],               optional, but not empty when present
+ *   "syscalls": SYSCALLS                        optional
  * }
  * FILE-RULE: exactly one of "path" (exact), "dir" (direct entries; with "recursive": true
  * every entry below), "glob" (* within one component, ** across components); "access":
@@ -28,7 +29,14 @@
  * "connect" | "bind" | "listen": { optional "address" (CIDR), optional "ports" (numbers
  * and "lo-hi" strings) }, or "connect": { "unix": "/path" | "@abstract" };
  * "action": allow | deny | audit.
- * At least one of "file", "exec" or "network" must be present.
+ * SYSCALLS: { "default": "allow" | "deny" (optional, default allow), "deny": [NAME, ...]
+ * (with default allow: required; absent otherwise), "allow": [NAME, ...] (with default deny:
+ * required; absent otherwise), "errno": "EPERM" | "EACCES" | "ENOSYS" (optional, default
+ * EPERM) }; each list holds 1..512 distinct system call names that libseccomp resolves.
+ * Rampart's BPF programs do NOT enforce this section: `rampart seccomp-profile` turns it
+ * into an OCI / Kubernetes seccomp profile, which the container runtime enforces (in audit
+ * mode the profile logs the calls it would refuse).
+ * At least one of "file", "exec", "network" or "syscalls" must be present.
  */
 #ifndef RAMPART_POLICY_H
 #define RAMPART_POLICY_H
@@ -44,6 +52,7 @@
 #define POLICY_SELECTORS_MAX 64
 #define POLICY_RULES_MAX 100000	/* per category, per policy */
 #define POLICY_ERROR_MAX 1024
+#define POLICY_SYSCALLS_MAX 512	/* names in syscalls.deny or syscalls.allow */
 
 enum policy_match {
 	POLICY_MATCH_PATH = 1,	/* exactly this path */
@@ -89,6 +98,18 @@ struct policy_net_rule {
 	size_t n_ports;
 };
 
+/*
+ * The "syscalls" section: enforced by the container runtime from the profile that
+ * `rampart seccomp-profile` writes, never by Rampart's BPF programs.
+ */
+struct policy_syscalls {
+	bool present;
+	enum rp_action default_action;	/* ALLOW: the names are refused; DENY: only allowed */
+	char **names;			/* in document order, distinct, known to libseccomp */
+	size_t n;
+	int errno_value;		/* EPERM, EACCES or ENOSYS: what a refused call returns */
+};
+
 struct policy {
 	char *name;
 	char *source;		/* file name as given to the parser, for messages */
@@ -104,6 +125,7 @@ struct policy {
 	enum rp_action default_net;
 	struct policy_net_rule *net;
 	size_t n_net;
+	struct policy_syscalls syscalls;
 };
 
 struct policy_error {
