@@ -11,11 +11,13 @@
 
 /*
  * Capabilities kept after start: CAP_BPF (bpf() on 6.1 kernels checks it for every
- * command while unprivileged BPF is disabled) and CAP_DAC_READ_SEARCH (open_by_handle_at,
- * which names the cgroups of events). Everything else leaves the effective, permitted,
- * inheritable, ambient and bounding sets.
+ * command while unprivileged BPF is disabled), CAP_DAC_READ_SEARCH (open_by_handle_at,
+ * which names the cgroups of events) and CAP_SYS_PTRACE (reading /proc/PID/exe of a
+ * process with capabilities the daemon lacks: network events name the executable that
+ * way; ptrace(), process_vm_* and pidfd_getfd stay outside the seccomp list). Everything
+ * else leaves the effective, permitted, inheritable, ambient and bounding sets.
  */
-#define CONFINE_CAPS_KEPT ((1ULL << 39) | (1ULL << 2))
+#define CONFINE_CAPS_KEPT ((1ULL << 39) | (1ULL << 19) | (1ULL << 2))
 
 /* Drops every capability but CONFINE_CAPS_KEPT; 0 or a negative errno. */
 int confine_capabilities(void);

@@ -499,7 +499,8 @@ static int run_confine(struct run_ctx *rc, bool keep_caps, bool no_seccomp)
 			return log_error_errno(n, "dropping capabilities failed: %s (run "
 						  "--keep-capabilities to go on with them)",
 					       strerror(-n));
-		log_info("capabilities dropped: only CAP_BPF and CAP_DAC_READ_SEARCH are left");
+		log_info("capabilities dropped: only CAP_BPF, CAP_DAC_READ_SEARCH and "
+			 "CAP_SYS_PTRACE are left");
 		rc->caps_dropped = true;
 	}
 	if (no_seccomp)

@@ -225,12 +225,12 @@ JSON
 	rp_check "nothing logged about it" [ "$(grep -c 'confined: seccomp' "$RP_ERR")" -eq 0 ]
 }
 
-@test "capabilities: the daemon keeps only CAP_BPF and CAP_DAC_READ_SEARCH, and still works" {
+@test "capabilities: the daemon keeps only CAP_BPF, CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE, and still works" {
 	rp_start --policy "$POLICY"
 	for _ in $(seq 50); do grep -q "capabilities dropped" "$RP_ERR" && break; sleep 0.1; done
-	rp_check "drop logged" grep -q "capabilities dropped: only CAP_BPF and CAP_DAC_READ_SEARCH are left" "$RP_ERR"
+	rp_check "drop logged" grep -q "capabilities dropped: only CAP_BPF, CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE are left" "$RP_ERR"
 	for set in CapEff CapPrm CapBnd; do
-		rp_check "$set is CAP_BPF|CAP_DAC_READ_SEARCH" grep -q "^$set:[[:space:]]*0000008000000004$" "/proc/$RP_PID/status"
+		rp_check "$set is CAP_BPF|CAP_SYS_PTRACE|CAP_DAC_READ_SEARCH" grep -q "^$set:[[:space:]]*0000008000080004$" "/proc/$RP_PID/status"
 	done
 	rp_check "nothing inheritable" grep -q "^CapInh:[[:space:]]*0000000000000000$" "/proc/$RP_PID/status"
 	rp_check "no ambient" grep -q "^CapAmb:[[:space:]]*0000000000000000$" "/proc/$RP_PID/status"
@@ -247,6 +247,6 @@ JSON
 
 @test "capabilities: --keep-capabilities keeps them" {
 	rp_start --policy "$POLICY" --keep-capabilities
-	rp_check "full set kept" [ "$(awk '/^CapEff:/ { print $2 }' "/proc/$RP_PID/status")" != 0000008000000004 ]
+	rp_check "full set kept" [ "$(awk '/^CapEff:/ { print $2 }' "/proc/$RP_PID/status")" != 0000008000080004 ]
 	rp_check "nothing logged about it" [ "$(grep -c 'capabilities dropped' "$RP_ERR")" -eq 0 ]
 }
