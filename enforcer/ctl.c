@@ -262,6 +262,20 @@ static char *ctl_refusal(const struct ctl_server *s, const struct ctl_peer *p)
 	return ctl_error_reply(msg);
 }
 
+/* A free connection slot, or NULL; metrics connections get at most CTL_HTTP_MAX. */
+static struct ctl_conn *ctl_free_slot(struct ctl_server *s, bool http)
+{
+	struct ctl_conn *free_slot = NULL;
+	int n_http = 0;
+
+	for (int i = 0; i < CTL_CONNS_MAX; i++) {
+		if (s->conns[i].fd < 0 && !free_slot)
+			free_slot = &s->conns[i];
+		n_http += s->conns[i].fd >= 0 && s->conns[i].http;
+	}
+	return http && n_http >= CTL_HTTP_MAX ? NULL : free_slot;
+}
+
 static void ctl_accept(struct ctl_server *s, int lfd, bool http, long long now_ns)
 {
 	for (;;) {
@@ -270,9 +284,7 @@ static void ctl_accept(struct ctl_server *s, int lfd, bool http, long long now_n
 
 		if (fd < 0)
 			return;
-		for (int i = 0; i < CTL_CONNS_MAX && !c; i++)
-			if (s->conns[i].fd < 0)
-				c = &s->conns[i];
+		c = ctl_free_slot(s, http);
 		if (!c) {
 			close(fd);	/* busy: the client sees the connection closed */
 			continue;

@@ -22,6 +22,9 @@
 
 #define CTL_SOCKET_DEFAULT "/run/rampart/rampart.sock"
 #define CTL_CONNS_MAX 32
+/* Metrics connections take at most this many slots: whoever can reach the listener must
+ * not be able to crowd out root's control requests. */
+#define CTL_HTTP_MAX 8
 #define CTL_REQUEST_MAX 1024
 #define CTL_DEADLINE_NS 5000000000LL
 

@@ -305,3 +305,31 @@ UNIT_TEST(status_text_shows_policies_rules_hits_programs_and_kernel)
 	free(buf);
 	ASSERT_EQ(status_print_text("{\"ok\":false}", stdout), -EINVAL, "not a status");
 }
+
+UNIT_TEST(ctl_idle_metrics_connections_cannot_crowd_out_control_requests)
+{
+	struct ctl_server s;
+	struct fake f = {};
+	char path[128], addr[32], out[512];
+	int port = 20000 + (getpid() + 7) % 20000, idle[CTL_CONNS_MAX];
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((unsigned short)port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+
+	if (geteuid() != 0)
+		UNIT_FAIL("root", "this test needs root (make test runs as root)");
+	ctl_server_init(&s, &fake_ops, &f);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
+	ASSERT_OK(ctl_server_listen(&s, sock_path(path, sizeof(path), "e.sock"), NULL), "listen");
+	ASSERT_OK(ctl_server_listen_metrics(&s, addr), "metrics");
+	for (int i = 0; i < CTL_CONNS_MAX; i++) {
+		idle[i] = socket(AF_INET, SOCK_STREAM, 0);
+		ASSERT_TRUE(idle[i] >= 0 && connect(idle[i], (struct sockaddr *)&a, sizeof(a)) == 0,
+			    "an idle scraper connects");
+		ctl_server_service(&s, now_ns());
+	}
+	ASSERT_EQ(client_as(&s, path, "status", -1, -1, out, sizeof(out)), 0, "control client");
+	ASSERT_CONTAINS(out, "\"echo\":\"status\"", "answered despite idle scrapers");
+	for (int i = 0; i < CTL_CONNS_MAX; i++)
+		close(idle[i]);
+	ctl_server_close(&s);
+}
