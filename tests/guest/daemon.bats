@@ -55,11 +55,13 @@ loaded() {
 }
 
 @test "pin: killed by SIGKILL and restarted 20 times, a denied open never succeeds" {
-	local i lines opened
+	local i lines opened denied
 	rp_start --policy "$POLICY"
-	# A worker in the cgroup tries the denied open without pause, in a new process every
-	# few milliseconds, for as long as the test runs.
-	rp_in_cgroup "$CG" sh -c 'while [ ! -e "$0/stop" ]; do rp-flood 50 "$1"; done' \
+	# A worker in the cgroup tries the denied open every 2 ms, for as long as the test
+	# runs (in runs of 2 s, each printing its counts). Not flat out: in the emulated
+	# guest, attaching or detaching programs while another CPU kept running the hooked
+	# function without pause sometimes locked up both CPUs (README, "Known problems").
+	rp_in_cgroup "$CG" sh -c 'while [ ! -e "$0/stop" ]; do rp-hammer 2 2000 - "$1"; done' \
 		"$BATS_TEST_TMPDIR" "$SECRET" > "$BATS_TEST_TMPDIR/worker.out" 2>&1 3>&- &
 	WORKER=$!
 	for i in $(seq 20); do
@@ -72,11 +74,12 @@ loaded() {
 	touch "$BATS_TEST_TMPDIR/stop"
 	wait "$WORKER"
 	WORKER=
-	lines=$(grep -c '^attempts=' "$BATS_TEST_TMPDIR/worker.out")
-	opened=$(awk -F'[= ]' '/^attempts=/ { n += $6 } END { print n + 0 }' "$BATS_TEST_TMPDIR/worker.out")
-	echo "# $lines worker runs of 50 attempts, $opened opened" >&3
+	lines=$(grep -c '^opened=' "$BATS_TEST_TMPDIR/worker.out")
+	opened=$(awk -F'[= ]' '/^opened=/ { n += $2 } END { print n + 0 }' "$BATS_TEST_TMPDIR/worker.out")
+	denied=$(awk -F'[= ]' '/^opened=/ { n += $4 } END { print n + 0 }' "$BATS_TEST_TMPDIR/worker.out")
+	echo "# $lines worker runs, $denied attempts denied, $opened opened" >&3
 	rp_check "the worker ran throughout" [ "$lines" -ge 20 ]
-	rp_check "only denials" [ "$(grep -c '^attempts=50 denied=50 opened=0 errors=0$' \
+	rp_check "only denials" [ "$(grep -cE '^opened=0 open_denied=[1-9][0-9]* execed=0 exec_denied=0 errors=0$' \
 		"$BATS_TEST_TMPDIR/worker.out")" -eq "$lines" ]
 	rp_check "not one open succeeded" [ "$opened" -eq 0 ]
 	rp_check "one set pinned at the end" [ "$(pinned_sets)" -eq 1 ]

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * rp-hammer SECONDS PAUSE_US PROGRAM PATH...: for SECONDS, opens each PATH for reading
- * and, every eighth round, forks and executes PROGRAM, pausing PAUSE_US between rounds. Prints how many attempts succeeded and how
+ * and, every eighth round, forks and executes PROGRAM (none when PROGRAM is "-"), pausing PAUSE_US between rounds. Prints how many attempts succeeded and how
  * many were refused with EPERM; any other failure is counted as an error and makes it
  * exit 1. Used to keep decisions flowing while policy sets are swapped.
  */
@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -73,7 +74,7 @@ int main(int argc, char **argv)
 			break;
 		for (int i = 4; i < argc; i++)
 			try_open(argv[i], &c);
-		if (round % 8 == 0)
+		if (round % 8 == 0 && strcmp(argv[3], "-") != 0)
 			try_exec(argv[3], &c);
 		if (pause_us)
 			usleep(pause_us);
