@@ -497,12 +497,10 @@ static int ctl_send_line(int fd, const char *req)
 }
 
 /* The client: one request, the reply line up to EOF. */
-int ctl_request(const char *path, const char *req, char **ret_reply)
+int ctl_connect(const char *path)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	size_t len = 0, cap = 4096;
-	char *buf;
-	int fd, ret = 0;
+	int fd, ret;
 
 	if (strlen(path) >= sizeof(addr.sun_path))
 		return -ENAMETOOLONG;
@@ -515,6 +513,18 @@ int ctl_request(const char *path, const char *req, char **ret_reply)
 		close(fd);
 		return ret;
 	}
+	return fd;
+}
+
+int ctl_request(const char *path, const char *req, char **ret_reply)
+{
+	size_t len = 0, cap = 4096;
+	char *buf;
+	int fd, ret = 0;
+
+	fd = ctl_connect(path);
+	if (fd < 0)
+		return fd;
 	/* A refused peer's reply may already wait, its request unread: read it anyway. */
 	if (ctl_send_line(fd, req) < 0 && errno != EPIPE && errno != ECONNRESET) {
 		ret = -errno;

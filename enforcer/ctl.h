@@ -92,6 +92,8 @@ int ctl_group_lookup(const char *name, gid_t *ret_gid);
 /* Whether addr is something ctl_server_listen_metrics() can read. */
 bool ctl_metrics_addr_valid(const char *addr);
 
+/* A connected Unix stream socket to path, or a negative errno. */
+int ctl_connect(const char *path);
 /* The client side: sends req (no newline) to the control socket at path, and returns
  * the daemon's reply line in *ret_reply (malloc'd, without its newline). */
 int ctl_request(const char *path, const char *req, char **ret_reply);

@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 
+#include "ctl.h"
 #include "events.h"
 #include "log.h"
 
@@ -69,25 +70,6 @@ bool events_match(const struct events_filter *f, const char *line)
 	return ok;
 }
 
-static int events_connect(const char *path)
-{
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(addr.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(addr.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		int ret = -errno;
-
-		close(fd);
-		return ret;
-	}
-	return fd;
-}
 
 const char *events_reply_error(const char *line, void **ret_obj)
 {
@@ -138,7 +120,7 @@ int events_stream(const char *path, bool control, const struct events_filter *f,
 	static char buf[64 * 1024];
 	size_t len = 0;
 	bool check_refusal = control;
-	int fd = events_connect(path);
+	int fd = ctl_connect(path);
 
 	if ((fd == -ENOENT || fd == -ECONNREFUSED) && control)
 		return log_error_errno(1, "events: no rampart daemon answers on '%s' (is it "

@@ -56,6 +56,24 @@ static long long now_ns(void)
 	return t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
+/* Serves until the child pid exits (at most 2 s), then reads what it wrote to fd into out;
+ * the child's exit status. */
+static int serve_child(struct ctl_server *s, pid_t pid, int fd, char *out, size_t size)
+{
+	ssize_t n, len = 0;
+	int status = -1;
+
+	for (int i = 0; i < 2000 && waitpid(pid, &status, WNOHANG) == 0; i++) {
+		ctl_server_service(s, now_ns());
+		usleep(1000);
+	}
+	while (len + 1 < (ssize_t)size && (n = read(fd, out + len, size - 1 - len)) > 0)
+		len += n;
+	out[len] = '\0';
+	close(fd);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 /*
  * Runs ctl_request(path, req) in a child with the given identity (uid -1: unchanged,
  * group: one supplementary group or -1) while this process serves; the reply in out.
@@ -63,8 +81,7 @@ static long long now_ns(void)
 static int client_as(struct ctl_server *s, const char *path, const char *req, int uid, int group,
 		     char *out, size_t size)
 {
-	int pipefd[2], status;
-	ssize_t n, len = 0;
+	int pipefd[2];
 	pid_t pid;
 
 	if (pipe(pipefd) < 0)
@@ -86,15 +103,7 @@ static int client_as(struct ctl_server *s, const char *path, const char *req, in
 		_exit(0);
 	}
 	close(pipefd[1]);
-	for (int i = 0; i < 2000 && waitpid(pid, &status, WNOHANG) == 0; i++) {
-		ctl_server_service(s, now_ns());
-		usleep(1000);
-	}
-	while (len + 1 < (ssize_t)size && (n = read(pipefd[0], out + len, size - 1 - len)) > 0)
-		len += n;
-	out[len] = '\0';
-	close(pipefd[0]);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return serve_child(s, pid, pipefd[0], out, size);
 }
 
 static char *sock_path(char *buf, size_t size, const char *name)
@@ -194,8 +203,7 @@ UNIT_TEST(ctl_stale_socket_is_replaced_and_other_files_are_not)
 /* One HTTP request to 127.0.0.1:port from a child; the raw response in out. */
 static int http_get(struct ctl_server *s, int port, const char *req, char *out, size_t size)
 {
-	int pipefd[2], status;
-	ssize_t n, len = 0;
+	int pipefd[2];
 	pid_t pid;
 
 	if (pipe(pipefd) < 0)
@@ -205,6 +213,7 @@ static int http_get(struct ctl_server *s, int port, const char *req, char *out, 
 		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((unsigned short)port),
 					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		ssize_t n;
 		char buf[4096];
 
 		close(pipefd[0]);
@@ -217,15 +226,7 @@ static int http_get(struct ctl_server *s, int port, const char *req, char *out, 
 		_exit(0);
 	}
 	close(pipefd[1]);
-	for (int i = 0; i < 2000 && waitpid(pid, &status, WNOHANG) == 0; i++) {
-		ctl_server_service(s, now_ns());
-		usleep(1000);
-	}
-	while (len + 1 < (ssize_t)size && (n = read(pipefd[0], out + len, size - 1 - len)) > 0)
-		len += n;
-	out[len] = '\0';
-	close(pipefd[0]);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return serve_child(s, pid, pipefd[0], out, size);
 }
 
 UNIT_TEST(ctl_metrics_are_served_over_http_on_loopback)
