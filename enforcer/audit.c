@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "audit.h"
+#include "k8s.h"
 #include "policy.h"
 
 static const char *const audit_access_names[RP_ACC_BITS] = {
@@ -67,6 +68,29 @@ static json_object *audit_string_or_null(const char *s)
 	return s ? json_object_new_string(s) : NULL;
 }
 
+/* A bound container's identity; for another kubelet cgroup what its path says; else null. */
+static json_object *audit_container(const struct audit_context *ctx)
+{
+	const struct policy_container *c = ctx->container;
+	struct k8s_cgroup kc;
+	json_object *o;
+
+	if (!c && (!ctx->cgroup || k8s_cgroup_parse(ctx->cgroup, &kc) || !kc.container_id[0]))
+		return NULL;
+	o = json_object_new_object();
+	if (!c) {
+		audit_add(o, "id", json_object_new_string(kc.container_id));
+		audit_add(o, "pod_uid", json_object_new_string(kc.pod_uid));
+		return o;
+	}
+	audit_add(o, "id", json_object_new_string(c->id));
+	audit_add(o, "name", json_object_new_string(c->name));
+	audit_add(o, "pod", json_object_new_string(c->pod));
+	audit_add(o, "namespace", json_object_new_string(c->ns));
+	audit_add(o, "image", json_object_new_string(c->image));
+	return o;
+}
+
 static void audit_add_process(json_object *o, const struct rp_event *ev,
 			      const struct audit_context *ctx)
 {
@@ -88,6 +112,7 @@ static void audit_add_process(json_object *o, const struct rp_event *ev,
 		audit_add(o, "exe", audit_string_or_null(ctx->exe));
 	audit_add(o, "cgroup_id", json_object_new_uint64(ev->cgroup_id));
 	audit_add(o, "cgroup", audit_string_or_null(ctx->cgroup));
+	audit_add(o, "container", audit_container(ctx));
 }
 
 static bool audit_event_valid(const struct rp_event *ev, size_t size)

@@ -19,6 +19,10 @@ struct audit_context {
 	const char *node;	/* this machine's node name */
 	const char *exe;	/* the process's executable, read when the event is handled */
 	const char *cgroup;	/* the process's cgroup, below the cgroup2 mount */
+	/* The container it runs in, when `rampart oci-hook` bound it: names from its OCI
+	 * annotations. Else NULL, and a kubelet cgroup path still gives the container id
+	 * and pod UID. */
+	const struct policy_container *container;
 };
 
 /*

@@ -765,13 +765,40 @@ static int compile_ruleset(struct compile_ctx *cx, __u16 ruleset, const bool *me
 	return ret ? ret : compile_push_entry(cx, &def, NULL);
 }
 
-/* The policies binding a cgroup: those with a selector naming it or one of its ancestors. */
-static void compile_members(const struct policy_set *set, const char *cg, bool *members)
+/* Whether cg is the cgroup at path or below it, comparing literally. */
+static bool cgroup_path_under(const char *path, const char *cg)
+{
+	size_t n = strlen(path);
+
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	if (strcmp(path, "/") == 0)
+		return true;
+	return strncmp(path, cg, n) == 0 && (cg[n] == '\0' || cg[n] == '/');
+}
+
+/* Whether a policy of the set selects the bound container b. */
+static bool compile_binding_selected(const struct policy_set *set, const struct compile_binding *b)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (policy_selects_container(set->policies[i], &b->who))
+			return true;
+	return false;
+}
+
+/* The policies binding a cgroup: those with a selector naming it or one of its ancestors,
+ * and those whose container selector matches a container bound at or above it. */
+static void compile_members(const struct policy_set *set, const struct compile_cgroups *cgs,
+			    const char *cg, bool *members)
 {
 	for (size_t i = 0; i < set->n; i++) {
 		members[i] = false;
 		for (size_t j = 0; j < set->policies[i]->n_cgroups; j++)
 			if (cgroup_pattern_covers(set->policies[i]->cgroups[j], cg))
+				members[i] = true;
+		for (size_t b = 0; b < cgs->n_bindings && !members[i]; b++)
+			if (cgroup_path_under(cgs->bindings[b].cgroup, cg) &&
+			    policy_selects_container(set->policies[i], &cgs->bindings[b].who))
 				members[i] = true;
 	}
 }
@@ -809,10 +836,12 @@ struct subject_list {
 	struct subject_cgroup {
 		char *path;
 		size_t pi, ci;		/* the first selector that named it */
-		bool from_pattern;
+		bool from_pattern;	/* or a binding: a cgroup gone since is skipped */
+		const struct compile_binding *binding;	/* when a bound container named it */
 	} *v;
 	size_t n, cap;
 	size_t pi, ci;			/* the selector being expanded */
+	const struct compile_binding *binding;	/* the binding being added */
 };
 
 static int subject_list_add(void *ctx, const char *path)
@@ -832,7 +861,8 @@ static int subject_list_add(void *ctx, const char *path)
 			return -ENOMEM;
 		l->v = q;
 	}
-	l->v[l->n] = (struct subject_cgroup){ .path = strdup(path), .pi = l->pi, .ci = l->ci };
+	l->v[l->n] = (struct subject_cgroup){ .path = strdup(path), .pi = l->pi, .ci = l->ci,
+					      .binding = l->binding };
 	if (!l->v[l->n].path)
 		return -ENOMEM;
 	l->n++;
@@ -849,8 +879,14 @@ static void subject_list_free(struct subject_list *l)
 static int compile_subject_error(struct compile_ctx *cx, const struct subject_cgroup *sc,
 				 const char *what, int ret)
 {
-	const struct policy *p = cx->set->policies[sc->pi];
+	const struct policy *p;
 
+	if (sc->binding) {
+		snprintf(cx->err->msg, sizeof(cx->err->msg), "container %s: %s '%s': %s",
+			 sc->binding->who.id, what, sc->binding->cgroup, strerror(-ret));
+		return ret;
+	}
+	p = cx->set->policies[sc->pi];
 	snprintf(cx->err->msg, sizeof(cx->err->msg),
 		 "%s: .selector.cgroups[%zu]: %s '%s' of policy '%s': %s", p->source, sc->ci,
 		 what, p->cgroups[sc->ci], p->name, strerror(-ret));
@@ -881,6 +917,17 @@ static int compile_list_subjects(struct compile_ctx *cx, const struct compile_cg
 				ret = compile_subject_error(cx, &(struct subject_cgroup){ .pi = i,
 							    .ci = j }, "cgroup pattern", ret);
 		}
+	for (size_t b = 0; b < cg->n_bindings && !ret; b++) {
+		size_t before = l->n;
+
+		if (!compile_binding_selected(set, &cg->bindings[b]))
+			continue;
+		l->binding = &cg->bindings[b];
+		ret = subject_list_add(l, cg->bindings[b].cgroup);
+		for (size_t k = before; k < l->n; k++)
+			l->v[k].from_pattern = true;
+		l->binding = NULL;
+	}
 	return ret;
 }
 
@@ -897,7 +944,7 @@ static int compile_subject(struct compile_ctx *cx, const struct compile_cgroups 
 		return 0;
 	if (ret)
 		return compile_subject_error(cx, sc, "cgroup", ret);
-	compile_members(cx->set, sc->path, members);
+	compile_members(cx->set, cg, sc->path, members);
 	ret = compile_find_ruleset(cx, rulesets, members, &rs);
 	if (ret)
 		return ret;

@@ -54,6 +54,12 @@ struct compiled_set {
  * without '*' are resolved (a missing cgroup is an error); patterns are expanded to the
  * cgroups that exist now (none is not an error) and each is resolved in turn.
  */
+/* A container that `rampart oci-hook` bound: its cgroup and what its annotations say. */
+struct compile_binding {
+	const char *cgroup;		/* absolute cgroup v2 path of the container */
+	struct policy_container who;
+};
+
 struct compile_cgroups {
 	/* An absolute cgroup v2 path to its id: 0 or a negative errno. */
 	int (*resolve)(void *ctx, const char *path, __u64 *ret_id);
@@ -61,6 +67,10 @@ struct compile_cgroups {
 	int (*expand)(void *ctx, const char *pattern, int (*fn)(void *fctx, const char *path),
 		      void *fctx);
 	void *ctx;
+	/* Bound containers: each cgroup that a policy's container selector matches becomes
+	 * a subject (a cgroup gone since is skipped), and so do its descendants' subjects. */
+	const struct compile_binding *bindings;
+	size_t n_bindings;
 };
 
 int compile_set(const struct policy_set *set, const struct rp_hash_key *hkey,

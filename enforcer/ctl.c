@@ -497,9 +497,10 @@ static int ctl_send_line(int fd, const char *req)
 }
 
 /* The client: one request, the reply line up to EOF. */
-int ctl_connect(const char *path)
+static int ctl_connect_timeout(const char *path, int timeout_ms)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
 	int fd, ret;
 
 	if (strlen(path) >= sizeof(addr.sun_path))
@@ -508,21 +509,33 @@ int ctl_connect(const char *path)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+	/* Bounds connect (a full backlog), send and each read: EAGAIN when it runs out. */
+	if (timeout_ms > 0 && (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ||
+			       setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))) {
 		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		ret = errno == EAGAIN ? -ETIMEDOUT : -errno;
 		close(fd);
 		return ret;
 	}
 	return fd;
 }
 
-int ctl_request(const char *path, const char *req, char **ret_reply)
+int ctl_connect(const char *path)
+{
+	return ctl_connect_timeout(path, 0);
+}
+
+int ctl_request_timeout(const char *path, const char *req, int timeout_ms, char **ret_reply)
 {
 	size_t len = 0, cap = 4096;
 	char *buf;
 	int fd, ret = 0;
 
-	fd = ctl_connect(path);
+	fd = ctl_connect_timeout(path, timeout_ms);
 	if (fd < 0)
 		return fd;
 	/* A refused peer's reply may already wait, its request unread: read it anyway. */
@@ -549,7 +562,7 @@ int ctl_request(const char *path, const char *req, char **ret_reply)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && !(errno == ECONNRESET && len))
-			ret = -errno;
+			ret = errno == EAGAIN ? -ETIMEDOUT : -errno;
 		if (n <= 0)
 			break;
 		len += (size_t)n;
@@ -566,4 +579,9 @@ int ctl_request(const char *path, const char *req, char **ret_reply)
 		buf[len - 1] = '\0';
 	*ret_reply = buf;
 	return 0;
+}
+
+int ctl_request(const char *path, const char *req, char **ret_reply)
+{
+	return ctl_request_timeout(path, req, 0, ret_reply);
 }

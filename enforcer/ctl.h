@@ -25,7 +25,7 @@
 /* Metrics connections take at most this many slots: whoever can reach the listener must
  * not be able to crowd out root's control requests. */
 #define CTL_HTTP_MAX 8
-#define CTL_REQUEST_MAX 1024
+#define CTL_REQUEST_MAX 4096	/* a bind request carries a container's names and image */
 #define CTL_DEADLINE_NS 5000000000LL
 
 struct ctl_peer {
@@ -97,6 +97,9 @@ int ctl_connect(const char *path);
 /* The client side: sends req (no newline) to the control socket at path, and returns
  * the daemon's reply line in *ret_reply (malloc'd, without its newline). */
 int ctl_request(const char *path, const char *req, char **ret_reply);
+/* The same, giving up with -ETIMEDOUT when connecting, sending or a read waits longer
+ * than timeout_ms (0: no limit). */
+int ctl_request_timeout(const char *path, const char *req, int timeout_ms, char **ret_reply);
 
 /* Escapes a Prometheus label value into out (backslash, quote, newline). */
 void ctl_prom_escape(const char *in, char *out, size_t size);

@@ -24,6 +24,7 @@
 #include "dump.h"
 #include "events.h"
 #include "flood.h"
+#include "hook.h"
 #include "log.h"
 #include "policy.h"
 #include "pin.h"
@@ -80,6 +81,9 @@ static void usage(FILE *f)
 		"      --metrics ADDR         serve Prometheus metrics: PORT or IP:PORT (HTTP,\n"
 		"                             GET /metrics; IP defaults to 127.0.0.1) or a\n"
 		"                             Unix socket /PATH\n"
+		"      --bindings FILE        where the containers bound by oci-hook are kept\n"
+		"                             across restarts (default\n"
+		"                             " RUN_BINDINGS_DEFAULT ")\n"
 		"  status [--json] [--control PATH]\n"
 		"                 what the daemon enforces: policies with per-rule hits,\n"
 		"                 generation, events and losses, programs, maps, kernel\n"
@@ -102,6 +106,12 @@ static void usage(FILE *f)
 		"                 write the OCI / Kubernetes Localhost seccomp profile of the\n"
 		"                 policy's syscalls section (the container runtime enforces it,\n"
 		"                 not Rampart) to stdout, or to FILE (mode 0644)\n"
+		"  oci-hook [--control PATH] [--exempt-namespace GLOB]... [--timeout SEC]\n"
+		"                 OCI createRuntime hook: reads the container state on stdin\n"
+		"                 and has the daemon confine the container's cgroup before\n"
+		"                 its first instruction; exits 1 (the container does not\n"
+		"                 start) when that fails, unless its Kubernetes namespace\n"
+		"                 matches a GLOB; --timeout: seconds to wait (default 10)\n"
 		"  probe [--json] report whether this kernel can run Rampart, and what to do if not\n"
 		"  bench-apply --policy FILE|DIR [--policy ...] [--rounds N]\n"
 		"                 time parse, compile and apply of the set over N swaps\n"
@@ -208,6 +218,12 @@ static int run_parse_option(struct run_options *o, int c, const char *arg)
 						  "IP:PORT, [IPV6]:PORT or /PATH", arg);
 		o->metrics_addr = arg;
 		return 0;
+	case 'B':
+		if (arg[0] != '/')
+			return log_error_errno(2, "run: invalid --bindings '%s': expected an "
+						  "absolute path", arg);
+		o->bindings_path = arg;
+		return 0;
 	case 'r':
 		if (parse_number(arg, FLOOD_RATE_MAX, false, &v) || !v)
 			return log_error_errno(2, "run: invalid --rate-limit '%s': expected events "
@@ -238,6 +254,7 @@ static int cmd_run(int argc, char **argv)
 		{ "no-control", no_argument, NULL, 'N' },
 		{ "control-group", required_argument, NULL, 'G' },
 		{ "metrics", required_argument, NULL, 'M' },
+		{ "bindings", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -659,6 +676,8 @@ int main(int argc, char **argv)
 		return cmd_reload(argc, argv);
 	if (strcmp(argv[0], "probe") == 0)
 		return cmd_probe(argc, argv);
+	if (strcmp(argv[0], "oci-hook") == 0)
+		return hook_main(argc, argv);
 	if (strcmp(argv[0], "version") == 0) {
 		printf("rampart %s (BPF ABI %d)\n", RAMPART_VERSION, RP_ABI_VERSION);
 		return 0;

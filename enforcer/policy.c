@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1254,11 +1255,91 @@ static int parse_cgroups(const struct pctx *c, const char *at, json_object *v, s
 	return 0;
 }
 
+/* One glob of a container selector: 1..511 printable ASCII characters, a valid pattern. */
+static int parse_container_glob(const struct pctx *c, const char *at, json_object *v,
+				size_t max, char **ret)
+{
+	struct quoted q;
+	const char *s;
+	size_t len;
+	int r;
+
+	r = expect_type(c, at, v, json_type_string);
+	if (r < 0)
+		return r;
+	s = json_object_get_string(v);
+	len = json_object_get_string_len(v);
+	if (len == 0 || len > max)
+		return fail(c, at, "expected 1 to %zu characters, got %zu", max, len);
+	for (size_t i = 0; i < len; i++)
+		if (s[i] <= ' ' || s[i] > '~')
+			return fail(c, at, "%s: only printable ASCII without spaces is allowed",
+				    quote_n(&q, s, len));
+	if (strchr(s, '[') && !strchr(strchr(s, '['), ']'))
+		return fail(c, at, "%s: '[' without a closing ']'", quote_n(&q, s, len));
+	*ret = strdup(s);
+	return *ret ? 0 : oom(c);
+}
+
+static int parse_container_sel(const struct pctx *c, const char *at, json_object *v,
+			       struct policy_container_sel *sel)
+{
+	static const char *const known[] = { "namespace", "pod", "container", "image", NULL };
+	static const size_t max[] = { 253, 253, 253, 511 };
+	char *const *const fields[] = { &sel->ns, &sel->pod, &sel->container, &sel->image };
+	char kat[PTR_MAX];
+	json_object *g;
+	bool any = false;
+	int r;
+
+	r = get_object(c, at, v, known, NULL);
+	if (r < 0)
+		return r;
+	for (size_t k = 0; known[k]; k++) {
+		if (!get_key(c, at, v, known[k], false, &g))
+			continue;
+		r = parse_container_glob(c, ptr_key(kat, at, known[k]), g, max[k],
+					 (char **)fields[k]);
+		if (r < 0)
+			return r;
+		any = true;
+	}
+	if (!any)
+		return fail(c, at, "a container selector needs at least one of namespace, pod, "
+			    "container, image");
+	return 0;
+}
+
+static int parse_containers(const struct pctx *c, const char *at, json_object *v,
+			    struct policy *p)
+{
+	char iat[PTR_MAX];
+	size_t n;
+	int r;
+
+	r = get_array(c, at, v, POLICY_SELECTORS_MAX, "container selectors", "must not be empty",
+		      &n);
+	if (r < 0)
+		return r;
+	p->containers = calloc(n, sizeof(*p->containers));
+	if (!p->containers)
+		return oom(c);
+	p->n_containers = n;
+	for (size_t i = 0; i < n; i++) {
+		r = parse_container_sel(c, ptr_index(iat, at, i), json_object_array_get_idx(v, i),
+					&p->containers[i]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int parse_selector(const struct pctx *c, json_object *doc, struct policy *p)
 {
-	static const char *const known[] = { "cgroups", NULL };
+	static const char *const known[] = { "cgroups", "containers", NULL };
 	char at[PTR_MAX], kat[PTR_MAX];
-	json_object *v, *cg;
+	json_object *v, *cg, *ct;
+	bool has_cg, has_ct;
 	int r;
 
 	r = get_key(c, ".", doc, "selector", true, &v);
@@ -1268,10 +1349,33 @@ static int parse_selector(const struct pctx *c, json_object *doc, struct policy 
 	r = get_object(c, at, v, known, NULL);
 	if (r < 0)
 		return r;
-	r = get_key(c, at, v, "cgroups", true, &cg);
-	if (r < 0)
-		return r;
-	return parse_cgroups(c, ptr_key(kat, at, "cgroups"), cg, p);
+	has_cg = get_key(c, at, v, "cgroups", false, &cg);
+	has_ct = get_key(c, at, v, "containers", false, &ct);
+	if (!has_cg && !has_ct)
+		return fail(c, at, "expected 'cgroups', 'containers' or both");
+	if (has_cg) {
+		r = parse_cgroups(c, ptr_key(kat, at, "cgroups"), cg, p);
+		if (r < 0)
+			return r;
+	}
+	return has_ct ? parse_containers(c, ptr_key(kat, at, "containers"), ct, p) : 0;
+}
+
+static bool glob_matches(const char *pattern, const char *s)
+{
+	return !pattern || fnmatch(pattern, s, 0) == 0;
+}
+
+bool policy_selects_container(const struct policy *p, const struct policy_container *c)
+{
+	for (size_t i = 0; i < p->n_containers; i++) {
+		const struct policy_container_sel *sel = &p->containers[i];
+
+		if (glob_matches(sel->ns, c->ns) && glob_matches(sel->pod, c->pod) &&
+		    glob_matches(sel->container, c->name) && glob_matches(sel->image, c->image))
+			return true;
+	}
+	return false;
 }
 
 static int parse_defaults(const struct pctx *c, json_object *doc, struct policy *p)
@@ -1653,6 +1757,13 @@ void policy_free(struct policy *p)
 	for (size_t i = 0; i < p->n_cgroups; i++)
 		free(p->cgroups[i]);
 	free(p->cgroups);
+	for (size_t i = 0; i < p->n_containers; i++) {
+		free(p->containers[i].ns);
+		free(p->containers[i].pod);
+		free(p->containers[i].container);
+		free(p->containers[i].image);
+	}
+	free(p->containers);
 	for (size_t i = 0; i < p->n_file; i++)
 		free(p->file[i].object.text);
 	free(p->file);

@@ -10,7 +10,9 @@
  *   "apiVersion": "rampart.dev/v1",            required, exactly this string
  *   "name": "web",                              required, [a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?
  *   "mode": "enforce" | "audit",                optional, default enforce
- *   "selector": { "cgroups": ["/demo", ...] },  required, 1..64 absolute cgroup v2 paths
+ *   "selector": { "cgroups": [...], "containers": [...] },  required, one or both:
+ *       cgroups: 1..64 absolute cgroup v2 paths or path patterns;
+ *       containers: 1..64 CONTAINER-SELECTORs, for containers bound by `rampart oci-hook`
  *   "defaults": { "file": ..., "exec": ..., "network": "allow"|"deny" }, optional, allow
  *   "file": [ FILE-RULE, ... ],                 optional, but not empty when present
  *   "exec": [ EXEC-RULE, ... ],                 optional, but not empty when present
@@ -29,6 +31,9 @@
  * "connect" | "bind" | "listen": { optional "address" (CIDR), optional "ports" (numbers
  * and "lo-hi" strings) }, or "connect": { "unix": "/path" | "@abstract" };
  * "action": allow | deny | audit.
+ * CONTAINER-SELECTOR: { "namespace", "pod", "container", "image": shell globs (fnmatch:
+ * '*', '?', '[...]'), at least one; a container matches when every glob given matches the
+ * Kubernetes namespace, pod name, container name and image its OCI annotations name }.
  * SYSCALLS: { "default": "allow" | "deny" (optional, default allow), "deny": [NAME, ...]
  * (with default allow: required; absent otherwise), "allow": [NAME, ...] (with default deny:
  * required; absent otherwise), "errno": "EPERM" | "EACCES" | "ENOSYS" (optional, default
@@ -110,12 +115,24 @@ struct policy_syscalls {
 	int errno_value;		/* EPERM, EACCES or ENOSYS: what a refused call returns */
 };
 
+/* A container selector: NULL fields match anything; at least one is set. */
+struct policy_container_sel {
+	char *ns, *pod, *container, *image;
+};
+
+/* What the daemon knows of a container bound by `rampart oci-hook`. */
+struct policy_container {
+	const char *id, *ns, *pod, *name, *image;	/* "" when unknown, never NULL */
+};
+
 struct policy {
 	char *name;
 	char *source;		/* file name as given to the parser, for messages */
 	bool audit_mode;
 	char **cgroups;		/* absolute cgroup v2 paths, normalized */
 	size_t n_cgroups;
+	struct policy_container_sel *containers;
+	size_t n_containers;
 	enum rp_action default_file;	/* RP_ACT_ALLOW or RP_ACT_DENY */
 	enum rp_action default_exec;
 	struct policy_file_rule *file;
@@ -145,6 +162,9 @@ struct policy_set {
 	struct policy **policies;
 	size_t n;
 };
+
+/* Whether one of p's container selectors matches the container. */
+bool policy_selects_container(const struct policy *p, const struct policy_container *c);
 
 int policy_set_load(const char *const *paths, size_t n_paths, struct policy_set *ret_set,
 		    struct policy_error *err);

@@ -163,6 +163,27 @@ static json_object *run_status_features(struct run_ctx *rc)
 	return o;
 }
 
+/* The containers bound by rampart oci-hook, oldest first as they were bound. */
+static json_object *run_status_containers(const struct run_ctx *rc)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < rc->bindings.n; i++) {
+		const struct binding *b = &rc->bindings.v[i];
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "id", json_object_new_string(b->id));
+		json_object_object_add(o, "namespace", json_object_new_string(b->ns));
+		json_object_object_add(o, "pod", json_object_new_string(b->pod));
+		json_object_object_add(o, "container", json_object_new_string(b->name));
+		json_object_object_add(o, "image", json_object_new_string(b->image));
+		json_object_object_add(o, "cgroup", json_object_new_string(b->cgroup));
+		json_object_object_add(o, "bound", run_time_json(b->bound_ns));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 static json_object *run_status_json(struct run_ctx *rc)
 {
 	json_object *o = json_object_new_object(), *maps = json_object_new_array();
@@ -183,6 +204,7 @@ static json_object *run_status_json(struct run_ctx *rc)
 	json_object_object_add(o, "last_error", rc->last_error[0] ?
 				json_object_new_string(rc->last_error) : NULL);
 	json_object_object_add(o, "policies", run_status_policies(rc));
+	json_object_object_add(o, "containers", run_status_containers(rc));
 	json_object_object_add(o, "events", run_status_events(rc));
 	json_object_object_add(o, "pinned", json_object_new_string(pin));
 	json_object_object_add(o, "programs", run_status_programs(rc));
@@ -220,6 +242,17 @@ char *run_ctl_request(void *ctx, const struct ctl_peer *peer, const char *req, i
 			return run_ctl_reply(false, rc->last_error, 0);
 		return run_ctl_reply(true, NULL, rc->live_gen);
 	}
+	if (strncmp(req, "bind ", 5) == 0) {
+		json_object *policies = NULL, *o;
+
+		if (run_bind(rc, req + 5, &policies, msg, sizeof(msg)))
+			return run_ctl_reply(false, msg, 0);
+		o = json_object_new_object();
+		json_object_object_add(o, "ok", json_object_new_boolean(true));
+		json_object_object_add(o, "generation", json_object_new_int64(rc->live_gen));
+		json_object_object_add(o, "policies", policies);
+		return run_json_line(o);
+	}
 	if (strcmp(req, "events") == 0) {
 		int ret = sink_server_add_client(&rc->sinks.server, *fd);
 
@@ -230,7 +263,7 @@ char *run_ctl_request(void *ctx, const struct ctl_peer *peer, const char *req, i
 		*fd = -1;	/* the stream's client now */
 		return NULL;
 	}
-	snprintf(msg, sizeof(msg), "unknown request '%.64s': status, reload or events", req);
+	snprintf(msg, sizeof(msg), "unknown request '%.64s': status, reload, events or bind", req);
 	return run_ctl_reply(false, msg, 0);
 }
 

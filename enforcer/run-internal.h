@@ -11,6 +11,7 @@
 
 #include <linux/types.h>
 
+#include "bindings.h"
 #include "cgroup.h"
 #include "compile.h"
 #include "ctl.h"
@@ -66,10 +67,20 @@ struct run_ctx {
 	int vcache_symbols;		/* rename_lock and mount_lock in kallsyms: 1, 0;
 					 * -1 until a status asks (kallsyms is long) */
 	bool seccomp_on, caps_dropped;	/* confinement in force */
+	struct policy_set policies;	/* the set in force, read at the last (re)load */
+	bool have_policies;
+	struct bindings bindings;	/* containers bound by rampart oci-hook */
+	const char *bindings_path;	/* their state file */
+	unsigned long long binds;	/* bind requests that bound a container */
 };
 
 /* Reloads the policies as SIGHUP does: 0, or a negative errno with rc->last_error. */
 int run_reload_now(struct run_ctx *rc);
+/* Binds a container (a bind request's JSON) and applies a generation that confines it
+ * when a policy selects it: 0 with the names of those policies in *ret_policies (a
+ * json array), or a negative errno with the reason in why. */
+int run_bind(struct run_ctx *rc, const char *json, struct json_object **ret_policies,
+	     char *why, size_t whysz);
 /* Whether /proc/kallsyms names both symbols. */
 bool run_has_kallsyms(const char *a, const char *b);
 /* CLOCK_REALTIME in nanoseconds. */

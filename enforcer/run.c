@@ -21,6 +21,7 @@
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 
 #include <bpf/libbpf.h>
@@ -43,6 +44,7 @@
 
 struct run_event_ctx {
 	struct audit_context ctx;
+	struct policy_container container;
 	char exe[4096];
 };
 
@@ -79,11 +81,13 @@ static const struct compile_rule *run_rule(const struct run_ctx *rc, __u32 gen, 
 	return g->gen == gen ? compiled_rule(&g->set, id) : NULL;
 }
 
-/* What the daemon adds to the kernel's record: node, executable and cgroup path. */
+/* What the daemon adds to the kernel's record: node, executable, cgroup path and the
+ * container bound there. */
 static const struct audit_context *run_event_context(struct run_ctx *rc, const void *data,
 						     size_t size, struct run_event_ctx *ec)
 {
 	__u32 tgid = audit_event_tgid(data, size);
+	const struct binding *b;
 
 	ec->ctx = (struct audit_context){
 		.boot_to_real_ns = audit_boot_to_real_ns(),
@@ -91,6 +95,13 @@ static const struct audit_context *run_event_context(struct run_ctx *rc, const v
 		.exe = tgid ? proc_exe(tgid, ec->exe, sizeof(ec->exe)) : NULL,
 		.cgroup = cgroup_names_lookup(&rc->cgroup_names, audit_event_cgroup(data, size)),
 	};
+	b = bindings_find(&rc->bindings, ec->ctx.cgroup);
+	if (b) {
+		ec->container = (struct policy_container){ .id = b->id, .ns = b->ns,
+							   .pod = b->pod, .name = b->name,
+							   .image = b->image };
+		ec->ctx.container = &ec->container;
+	}
 	return &ec->ctx;
 }
 
@@ -426,33 +437,83 @@ static void run_guard_refresh(struct run_ctx *rc)
 			 "cannot remove this set's pins", rc->exe_path, strerror(-ret));
 }
 
-static int run_apply(struct run_ctx *rc, const char *what, bool attach)
+/* Writes the bound containers to the state file; an error is logged and returned. */
+static int run_save_bindings(struct run_ctx *rc)
+{
+	int ret = bindings_save(&rc->bindings, rc->bindings_path);
+
+	if (ret)
+		log_error("writing the bound containers to %s failed: %s; a restarted daemon "
+			  "would not know them", rc->bindings_path, strerror(-ret));
+	return ret;
+}
+
+/* Forgets containers whose cgroup is gone (or is another cgroup now). */
+static void run_prune_bindings(struct run_ctx *rc)
+{
+	size_t n = bindings_prune(&rc->bindings, run_resolve_cgroup, rc);
+
+	if (!n)
+		return;
+	log_info("forgot %zu bound %s whose cgroup is gone", n, n == 1 ? "container" :
+		 "containers");
+	run_save_bindings(rc);
+}
+
+/*
+ * Compiles the policies with the bound containers and makes the result the live
+ * generation. reread: read the policy files again (start, reload); else the set read
+ * last is used (a container bind), so that an edit on disk not yet reloaded cannot make
+ * a container's start fail or change what confines it.
+ */
+static int run_apply(struct run_ctx *rc, const char *what, bool attach, bool reread)
 {
 	long long t0 = run_now_ns();
-	struct policy_set set = {};
+	struct policy_set fresh = {}, *set = &rc->policies;
+	struct compile_binding *cb = NULL;
 	struct compiled_set c = {};
-	struct policy_error err;
+	struct policy_error err = {};
 	struct run_gen *slot;
+	size_t n_cb = 0;
 	__u32 gen;
-	int ret;
+	int ret = 0;
 
-	ret = policy_set_load(rc->paths, rc->n_paths, &set, &err);
+	if (reread || !rc->have_policies) {
+		ret = policy_set_load(rc->paths, rc->n_paths, &fresh, &err);
+		set = &fresh;
+	}
+	if (!ret) {
+		run_prune_bindings(rc);
+		cb = bindings_for_compile(&rc->bindings, &n_cb);
+		if (!cb && rc->bindings.n) {
+			ret = -ENOMEM;
+			snprintf(err.msg, sizeof(err.msg), "out of memory");
+		}
+	}
 	if (!ret)
-		ret = compile_set(&set, &rc->loader.hkey,
+		ret = compile_set(set, &rc->loader.hkey,
 				  &(struct compile_cgroups){ .resolve = run_resolve_cgroup,
 							     .expand = run_expand_cgroups,
-							     .ctx = rc }, &c, &err);
+							     .ctx = rc, .bindings = cb,
+							     .n_bindings = n_cb }, &c, &err);
+	free(cb);
 	if (ret) {
-		policy_set_free(&set);
+		policy_set_free(&fresh);
 		return run_apply_failed(rc, ret, "%s failed: %s", what, err.msg);
 	}
 	ret = loader_apply(&rc->loader, &c, &gen);
 	if (ret) {
-		policy_set_free(&set);
+		policy_set_free(&fresh);
 		compiled_set_free(&c);
 		return run_apply_failed(rc, ret, "%s failed: loading the policy set into the "
 					"kernel: %s", what, strerror(-ret));
 	}
+	if (set == &fresh) {
+		policy_set_free(&rc->policies);
+		rc->policies = fresh;
+		rc->have_policies = true;
+	}
+	set = &rc->policies;
 	rc->apply_ns = run_now_ns() - t0;
 	rc->live_since_ns = run_realtime_ns();
 	rc->last_error[0] = '\0';
@@ -462,25 +523,79 @@ static int run_apply(struct run_ctx *rc, const char *what, bool attach)
 	slot->gen = gen;
 	rc->live_gen = gen;
 	ret = attach ? loader_attach(&rc->loader) : 0;
-	if (ret) {
-		policy_set_free(&set);
+	if (ret)
 		return run_apply_failed(rc, ret, "attaching the LSM programs failed: %s",
 					strerror(-ret));
-	}
 	if (attach) {
 		ret = run_pin(rc);
 		if (!ret && rc->guard)
 			ret = run_guard(rc);
+		if (ret)
+			return ret;
+	}
+	log_info("%s: enforcing %zu %s (generation %u: %zu rulesets, %zu cgroups, %zu map "
+		 "entries)", what, set->n, set->n == 1 ? "policy" : "policies", gen, c.n_rulesets,
+		 c.n_subjects, c.n_entries);
+	loader_retire(&rc->loader);
+	return 0;
+}
+
+int run_bind(struct run_ctx *rc, const char *json, json_object **ret_policies, char *why,
+	     size_t whysz)
+{
+	json_object *names;
+	struct binding b;
+	const char *path;
+	char what[256];
+	int ret;
+
+	ret = binding_parse(json, &b, why, whysz);
+	if (ret)
+		return ret;
+	path = cgroup_names_lookup(&rc->cgroup_names, b.cgroup_id);
+	if (!path || strcmp(path, "/") == 0) {
+		snprintf(why, whysz, "bind: cgroup id %llu: %s", (unsigned long long)b.cgroup_id,
+			 path ? "the root cgroup cannot be bound" : "no such cgroup");
+		binding_free(&b);
+		return path ? -EINVAL : -ENOENT;
+	}
+	b.cgroup = strdup(path);
+	b.bound_ns = run_realtime_ns();
+	names = json_object_new_array();
+	for (size_t i = 0; b.cgroup && i < rc->policies.n; i++)
+		if (policy_selects_container(rc->policies.policies[i], &(struct policy_container){
+				.id = b.id, .ns = b.ns, .pod = b.pod, .name = b.name,
+				.image = b.image }))
+			json_object_array_add(names, json_object_new_string(
+				rc->policies.policies[i]->name));
+	snprintf(what, sizeof(what), "container %s (namespace '%s', pod '%s', container '%s')",
+		 b.id, b.ns, b.pod, b.name);
+	ret = b.cgroup ? bindings_put(&rc->bindings, &b) : -ENOMEM;
+	binding_free(&b);
+	if (!ret)
+		ret = run_save_bindings(rc);
+	if (ret) {
+		snprintf(why, whysz, "bind: %s: %s", what, ret == -E2BIG ?
+			 "too many bound containers" : strerror(-ret));
+		json_object_put(names);
+		return ret;
+	}
+	if (json_object_array_length(names)) {
+		ret = run_apply(rc, what, false, false);
 		if (ret) {
-			policy_set_free(&set);
+			snprintf(why, whysz, "%s", rc->last_error);
+			json_object_put(names);
 			return ret;
 		}
 	}
-	log_info("%s: enforcing %zu %s (generation %u: %zu rulesets, %zu cgroups, %zu map "
-		 "entries)", what, set.n, set.n == 1 ? "policy" : "policies", gen, c.n_rulesets,
-		 c.n_subjects, c.n_entries);
-	loader_retire(&rc->loader);
-	policy_set_free(&set);
+	rc->binds++;
+	if (json_object_array_length(names))
+		log_info("%s in %s: confined by %s (generation %u)", what, path,
+			 json_object_to_json_string_ext(names, JSON_C_TO_STRING_PLAIN),
+			 rc->live_gen);
+	else
+		log_info("%s in %s: no policy selects it", what, path);
+	*ret_policies = names;
 	return 0;
 }
 
@@ -529,7 +644,7 @@ static int run_load(struct run_ctx *rc)
 	if (ret)
 		return log_error_errno(ret, "loading the BPF programs failed: %s (run with "
 					    "--verbose for libbpf's log)", strerror(-ret));
-	return run_apply(rc, "start", true);
+	return run_apply(rc, "start", true, true);
 }
 
 /* How long the loop may wait: until flood control has a window to close, at most
@@ -551,7 +666,7 @@ static int run_wait_ms(struct run_ctx *rc, int consumed)
 /* SIGHUP, rampart reload, a changed policy directory: every reload is counted. */
 static int run_reload_apply(struct run_ctx *rc, const char *what)
 {
-	int ret = run_apply(rc, what, false);
+	int ret = run_apply(rc, what, false, true);
 
 	rc->reloads++;
 	rc->reload_failures += ret != 0;
@@ -679,6 +794,36 @@ void run_options_init(struct run_options *o)
 	o->rate_limit = FLOOD_RATE_DEFAULT;
 	o->pin_dir = PIN_DIR_DEFAULT;
 	o->control_path = CTL_SOCKET_DEFAULT;
+	o->bindings_path = RUN_BINDINGS_DEFAULT;
+}
+
+/* The containers bound before a restart: a state file that cannot be read stops the
+ * start (the set pinned before goes on enforcing) rather than leave them unconfined. */
+static int run_open_bindings(struct run_ctx *rc, const struct run_options *o)
+{
+	char dir[4096], why[512] = "";
+	char *slash;
+	int ret;
+
+	rc->bindings_path = o->bindings_path;
+	snprintf(dir, sizeof(dir), "%s", o->bindings_path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) && errno != EEXIST)
+			return log_error_errno(-errno, "creating %s for the bound containers' state "
+					       "failed: %s", dir, strerror(errno));
+	}
+	ret = bindings_load(&rc->bindings, o->bindings_path, why, sizeof(why));
+	if (ret == -ENOENT)
+		return 0;
+	if (ret)
+		return log_error_errno(ret, "reading the bound containers failed: %s (remove the "
+					    "file to start without them)", why[0] ? why :
+				       strerror(-ret));
+	log_info("%zu bound %s read from %s", rc->bindings.n, rc->bindings.n == 1 ?
+		 "container" : "containers", o->bindings_path);
+	return 0;
 }
 
 static int run_open_sinks(struct run_ctx *rc, const struct run_options *o)
@@ -839,6 +984,15 @@ int run_daemon(const struct run_options *o)
 	if (ret)
 		log_warn("cgroup paths will be missing from events: opening %s: %s",
 			 rc.cgroup2_mount, strerror(-ret));
+	ret = run_open_bindings(&rc, o);
+	if (ret) {
+		cgroup_names_close(&rc.cgroup_names);
+		ctl_server_close(&rc.ctl);
+		flood_free(&rc.flood);
+		sinks_close(&rc.sinks);
+		watch_close(&rc.watch);
+		return 1;
+	}
 	run_signals(&waitmask);
 	ret = run_load(&rc);
 	if (!ret)
@@ -849,6 +1003,8 @@ int run_daemon(const struct run_options *o)
 	cgroup_names_close(&rc.cgroup_names);
 	for (int i = 0; i < RUN_HISTORY; i++)
 		compiled_set_free(&rc.history[i].set);
+	policy_set_free(&rc.policies);
+	bindings_free(&rc.bindings);
 	if (!ret)
 		log_info("stopped by signal %d: the pinned programs under %s/%s go on enforcing "
 			 "generation %u (rampart unload detaches them); %llu events: %llu lines "

@@ -25,7 +25,10 @@ struct run_options {
 	const char *control_path;	/* the control socket; NULL: none */
 	const char *control_group;	/* group allowed on it besides root; NULL: root only */
 	const char *metrics_addr;	/* Prometheus listener (ctl.h); NULL: none */
+	const char *bindings_path;	/* state file of bound containers */
 };
+
+#define RUN_BINDINGS_DEFAULT "/run/rampart/containers.json"
 
 #define RUN_POLICY_DIR_DEFAULT "/etc/rampart/policies.d"
 

@@ -76,7 +76,7 @@ UNIT_TEST(audit_formats_known_event_exactly)
 		     "\"decision\":\"deny\",\"mode\":\"enforce\",\"policy\":\"web\","
 		     "\"rule\":\"file[0]\",\"generation\":3,\"pid\":1234,\"tid\":1235,\"ppid\":1,"
 		     "\"uid\":1000,\"gid\":1001,\"comm\":\"cat\",\"exe\":\"/usr/bin/cat\","
-		     "\"cgroup_id\":4242,\"cgroup\":\"/kubepods/pod-a\","
+		     "\"cgroup_id\":4242,\"cgroup\":\"/kubepods/pod-a\",\"container\":null,"
 		     "\"path\":\"/etc/shadow\",\"access\":[\"read\",\"write\"]}", "JSON line");
 }
 
@@ -310,7 +310,7 @@ UNIT_TEST(audit_formats_network_events)
 	snprintf(got, sizeof(got), "%s", line);
 	free(line);
 	ASSERT_CONTAINS(got, "\"kind\":\"network\",\"decision\":\"deny\"", "kind");
-	ASSERT_CONTAINS(got, "\"cgroup\":\"/kubepods/pod-a\",\"operation\":\"connect\","
+	ASSERT_CONTAINS(got, "\"cgroup\":\"/kubepods/pod-a\",\"container\":null,\"operation\":\"connect\","
 			"\"family\":\"inet\",\"type\":\"stream\",\"protocol\":\"tcp\","
 			"\"address\":\"10.0.0.7\",\"port\":443}", "inet object, no path or access");
 
@@ -364,4 +364,34 @@ UNIT_TEST(audit_prefers_the_kernels_executable)
 		  "exe past the data refused");
 	ASSERT_TRUE(line == NULL, "no line for a malformed event");
 	free(ev);
+}
+
+UNIT_TEST(audit_names_the_container)
+{
+	static const struct policy_container web = { "c0ffee", "prod", "web-7d9f", "nginx",
+						     "docker.io/library/nginx:1.25" };
+	struct audit_context ctx = test_ctx;
+	struct rp_event *ev;
+	char *line = NULL;
+
+	ctx.container = &web;
+	ev = new_event("/etc/shadow");
+	ASSERT_OK(audit_format(ev, event_size(ev), &web_rule, &ctx, &line), "bound: audit_format");
+	free(ev);
+	ASSERT_CONTAINS(line, "\"container\":{\"id\":\"c0ffee\",\"name\":\"nginx\","
+			"\"pod\":\"web-7d9f\",\"namespace\":\"prod\",\"image\":"
+			"\"docker.io/library/nginx:1.25\"}", "bound container named");
+	free(line);
+	line = NULL;
+	ctx.container = NULL;
+	ctx.cgroup = "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod"
+		     "1b2c3d4e_0000_4000_8000_00000000abcd.slice/cri-containerd-"
+		     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope";
+	ev = new_event("/etc/shadow");
+	ASSERT_OK(audit_format(ev, event_size(ev), &web_rule, &ctx, &line), "kubelet: audit_format");
+	free(ev);
+	ASSERT_CONTAINS(line, "\"container\":{\"id\":\"0123456789abcdef0123456789abcdef"
+			"0123456789abcdef0123456789abcdef\",\"pod_uid\":"
+			"\"1b2c3d4e-0000-4000-8000-00000000abcd\"}", "kubelet path: id and pod UID");
+	free(line);
 }

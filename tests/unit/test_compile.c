@@ -1743,3 +1743,91 @@ UNIT_TEST(compiled_set_free_resets_a_compiled_set)
 	ASSERT_EQ(out.n_entries + out.n_rules + out.n_rulesets + out.n_subjects, 0,
 		  "counts zeroed");
 }
+
+/* ---- containers bound by rampart oci-hook ------------------------------------------- */
+
+static void add_container_sel(struct policy *p, const char *ns, const char *name)
+{
+	p->containers = realloc(p->containers, (p->n_containers + 1) * sizeof(*p->containers));
+	p->containers[p->n_containers++] = (struct policy_container_sel){
+		.ns = ns ? strdup(ns) : NULL, .container = name ? strdup(name) : NULL };
+}
+
+static const struct compile_binding test_bindings[] = {
+	{ "/pods/p1", { "c1", "prod", "web-0", "web", "nginx:1" } },
+	{ "/pods/p2", { "c2", "dev", "web-0", "web", "nginx:1" } },	/* app: wrong namespace */
+	{ "/pods/q3", { "c3", "prod", "db-0", "db", "pg:16" } },	/* app: wrong container */
+	{ "/gone", { "c4", "prod", "web-1", "web", "nginx:1" } },	/* container gone */
+};
+
+UNIT_TEST(compile_bound_containers_become_subjects_of_matching_policies)
+{
+	struct compile_cgroups cgs = fake_cgroups;
+	struct policy_set set = {};
+	struct policy *app = new_policy("app", false, RP_ACT_ALLOW);
+	struct policy *pods = new_policy("pods", false, RP_ACT_ALLOW);
+	const struct compile_entry *p1, *sub, *top, *e;
+	struct compiled_set out = {};
+	struct policy_error err;
+	char acts[RP_ACC_BITS + 1];
+	int ret;
+
+	add_container_sel(app, "prod", "web");
+	add_container_sel(app, "stag*", NULL);
+	add_rule(app, "/bin/sh", RP_ACC_READ, RP_ACT_DENY);
+	add_cgroup(pods, "/pods");
+	add_cgroup(pods, "/pods/p1/c");
+	add_rule(pods, "/x", RP_ACC_READ, RP_ACT_DENY);
+	add_policy(&set, app);
+	add_policy(&set, pods);
+	cgs.bindings = test_bindings;
+	cgs.n_bindings = sizeof(test_bindings) / sizeof(test_bindings[0]);
+	ret = compile_set(&set, &test_key, &cgs, &out, &err);
+	policy_set_free(&set);
+	if (ret)
+		UNIT_FAIL("compile_set", "returned %d: %s", ret, err.msg);
+	p1 = find_subject(&out, 401);
+	sub = find_subject(&out, 404);
+	top = find_subject(&out, 400);
+	ASSERT_EQ(out.n_subjects, 3, "/pods, /pods/p1/c and the bound /pods/p1; p2, q3 not "
+		  "selected by app, /gone skipped");
+	ASSERT_TRUE(find_subject(&out, 402) == NULL, "p2 (namespace dev) is no subject");
+	ASSERT_TRUE(find_subject(&out, 403) == NULL, "q3 (container db) is no subject");
+	ASSERT_TRUE(p1 && sub && top, "subjects for /pods, /pods/p1 and /pods/p1/c");
+	if (!p1 || !sub || !top)
+		goto out;
+	ASSERT_TRUE(p1->value.id[0] == sub->value.id[0], "p1/c, under the bound p1, shares its "
+		    "ruleset (app + pods)");
+	ASSERT_TRUE(p1->value.id[0] != top->value.id[0], "/pods has pods only");
+	e = find_path(&out, (__u16)p1->value.id[0], "/bin/sh");
+	ASSERT_STREQ(e ? actions_str(&e->value, acts) : "", "DNNNNN", "app's rule in p1");
+	e = find_path(&out, (__u16)p1->value.id[0], "/x");
+	ASSERT_STREQ(e ? actions_str(&e->value, acts) : "", "DNNNNN", "pods' rule in p1");
+	ASSERT_TRUE(find_path(&out, (__u16)top->value.id[0], "/bin/sh") == NULL,
+		    "app's rule not in /pods' ruleset");
+out:
+	compiled_set_free(&out);
+}
+
+UNIT_TEST(compile_bindings_without_container_policies_add_nothing)
+{
+	struct compile_cgroups cgs = fake_cgroups;
+	struct policy_set set = {};
+	struct policy *pods = new_policy("pods", false, RP_ACT_ALLOW);
+	struct compiled_set out = {};
+	struct policy_error err;
+	int ret;
+
+	add_cgroup(pods, "/other");
+	add_rule(pods, "/x", RP_ACC_READ, RP_ACT_DENY);
+	add_policy(&set, pods);
+	cgs.bindings = test_bindings;
+	cgs.n_bindings = sizeof(test_bindings) / sizeof(test_bindings[0]);
+	ret = compile_set(&set, &test_key, &cgs, &out, &err);
+	policy_set_free(&set);
+	if (ret)
+		UNIT_FAIL("compile_set", "returned %d: %s", ret, err.msg);
+	ASSERT_EQ(out.n_subjects, 1, "only /other");
+	ASSERT_TRUE(find_subject(&out, 401) == NULL, "bound p1 is no subject of its own");
+	compiled_set_free(&out);
+}

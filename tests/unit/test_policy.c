@@ -468,7 +468,7 @@ UNIT_TEST(err_missing_required_keys)
 			   "web.json: .selector: missing required key");
 	ASSERT_PARSE_ERROR("{'apiVersion': 'rampart.dev/v1', 'name': 'web', 'selector': {},"
 			   " 'file': [" RULE_OK "]}",
-			   "web.json: .selector.cgroups: missing required key");
+			   "web.json: .selector: expected 'cgroups', 'containers' or both");
 	ASSERT_PARSE_ERROR(DOC_FILE("{'path': '/x'}"),
 			   "web.json: .file[0].action: missing required key");
 	ASSERT_PARSE_ERROR(DOC_EXEC("{'fileless': true}"),
@@ -1513,4 +1513,63 @@ UNIT_TEST(syscalls_only_policy_loads_in_a_set)
 	ASSERT_EQ(set.n, 1, "one policy");
 	ASSERT_EQ(set.policies[0]->syscalls.default_action, RP_ACT_DENY, "section kept");
 	policy_set_free(&set);
+}
+
+/* ---- container selectors -------------------------------------------------------------- */
+
+#define CT_DOC(sel) "{'apiVersion': 'rampart.dev/v1', 'name': 'web', 'selector': " sel \
+		    ", 'file': [" RULE_OK "]}"
+
+UNIT_TEST(parse_container_selectors)
+{
+	struct policy_container web = { "c1", "prod-eu", "web-7d9f", "web", "docker.io/nginx:1.25" };
+	struct policy_container db = { "c2", "prod-eu", "db-0", "db", "postgres:16" };
+	struct policy_container bare = { "c3", "", "", "", "" };
+	struct policy *p = NULL;
+
+	ASSERT_PARSE_OK(CT_DOC("{'containers': [{'namespace': 'prod-*', 'container': 'web'},"
+			       " {'image': '*postgres:1[56]'}]}"), &p);
+	ASSERT_EQ(p->n_cgroups, 0, "no cgroups");
+	ASSERT_EQ(p->n_containers, 2, "two container selectors");
+	ASSERT_STREQ(p->containers[0].ns, "prod-*", "namespace glob");
+	ASSERT_TRUE(p->containers[0].pod == NULL, "pod absent: any");
+	ASSERT_STREQ(p->containers[1].image, "*postgres:1[56]", "image glob");
+	ASSERT_TRUE(policy_selects_container(p, &web), "web matches selector 0");
+	ASSERT_TRUE(policy_selects_container(p, &db), "db matches selector 1 by image");
+	db.image = "postgres:14";
+	ASSERT_TRUE(!policy_selects_container(p, &db), "postgres:14 matches neither");
+	web.ns = "dev";
+	ASSERT_TRUE(!policy_selects_container(p, &web), "web in dev matches neither");
+	ASSERT_TRUE(!policy_selects_container(p, &bare), "unannotated container matches neither");
+	policy_free(p);
+	p = NULL;
+	ASSERT_PARSE_OK(CT_DOC("{'cgroups': ['/demo'], 'containers': [{'pod': '*'}]}"), &p);
+	ASSERT_EQ(p->n_cgroups, 1, "both kinds: one cgroup");
+	ASSERT_EQ(p->n_containers, 1, "both kinds: one container selector");
+	ASSERT_TRUE(policy_selects_container(p, &bare), "'*' matches an empty pod name");
+	policy_free(p);
+}
+
+UNIT_TEST(err_container_selectors)
+{
+	ASSERT_PARSE_ERROR(CT_DOC("{'containers': []}"),
+			   "web.json: .selector.containers: must not be empty");
+	ASSERT_PARSE_ERROR(CT_DOC("{'containers': [{}]}"),
+			   "web.json: .selector.containers[0]: a container selector needs at least "
+			   "one of namespace, pod, container, image");
+	ASSERT_PARSE_ERROR(CT_DOC("{'containers': [{'namespace': 'a', 'label': 'x'}]}"),
+			   "web.json: .selector.containers[0]: unknown key 'label'");
+	ASSERT_PARSE_ERROR(CT_DOC("{'containers': [{'pod': ''}]}"),
+			   "web.json: .selector.containers[0].pod: expected 1 to 253 characters, "
+			   "got 0");
+	ASSERT_PARSE_ERROR(CT_DOC("{'containers': [{'pod': 7}]}"),
+			   "web.json: .selector.containers[0].pod: expected a string, got number");
+	ASSERT_PARSE_ERROR(CT_DOC("{'containers': [{'container': 'a b'}]}"),
+			   "web.json: .selector.containers[0].container: 'a b': only printable "
+			   "ASCII without spaces is allowed");
+	ASSERT_PARSE_ERROR(CT_DOC("{'containers': [{'image': 'nginx:[12'}]}"),
+			   "web.json: .selector.containers[0].image: 'nginx:[12': '[' without a "
+			   "closing ']'");
+	ASSERT_PARSE_ERROR(CT_DOC("{'containers': {'namespace': 'a'}}"),
+			   "web.json: .selector.containers: expected an array, got object");
 }
