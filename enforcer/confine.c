@@ -66,23 +66,44 @@ int confine_seccomp(void)
 	return ret < 0 ? ret : n;
 }
 
+/*
+ * Drops c from the bounding set unless it is kept or already out. A service manager may
+ * have emptied the bounding set of everything else (and of CAP_SETPCAP, which dropping
+ * needs): then there is nothing left to drop and no CAP_SETPCAP is needed.
+ */
+static int confine_bounding_drop(int c)
+{
+	int in = prctl(PR_CAPBSET_READ, c, 0, 0, 0);
+
+	if ((CONFINE_CAPS_KEPT & (1ULL << c)) || in == 0 || (in < 0 && errno == EINVAL))
+		return 0;
+	if (in < 0 || prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
+		return -errno;
+	return 0;
+}
+
 int confine_capabilities(void)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2] = {};
-	int last = 63;
+	int last = 63, ret;
 
 	/* The bounding set first: dropping from it needs CAP_SETPCAP, which goes next. */
 	while (last > 0 && prctl(PR_CAPBSET_READ, last, 0, 0, 0) < 0)
 		last--;
-	for (int c = 0; c <= last; c++)
-		if (!(CONFINE_CAPS_KEPT & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 &&
-		    errno != EINVAL)
-			return -errno;
+	for (int c = 0; c <= last; c++) {
+		ret = confine_bounding_drop(c);
+		if (ret)
+			return ret;
+	}
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return -errno;
-	data[0].effective = data[0].permitted = (__u32)CONFINE_CAPS_KEPT;
-	data[1].effective = data[1].permitted = (__u32)(CONFINE_CAPS_KEPT >> 32);
+	/* Kept means kept if held: capset() cannot add to the permitted set. */
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return -errno;
+	data[0].effective = data[0].permitted &= (__u32)CONFINE_CAPS_KEPT;
+	data[1].effective = data[1].permitted &= (__u32)(CONFINE_CAPS_KEPT >> 32);
+	data[0].inheritable = data[1].inheritable = 0;
 	if (syscall(SYS_capset, &hdr, data) < 0)
 		return -errno;
 	return 0;
