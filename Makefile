@@ -23,7 +23,7 @@ UNIT_OBJ := $(patsubst tests/unit/%.c,$(BUILD)/obj/unit/%.o,$(UNIT_SRC))
 HELPER_SRC := $(wildcard tests/helpers/*.c)
 HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(HELPER_SRC))
 
-.PHONY: all setup test unit host-test guest-test demo bench clean tools-check
+.PHONY: all setup test unit host-test guest-test demo bench clean tools-check deb
 all: $(BUILD)/rampart $(HELPERS)
 
 tools-check:
@@ -65,6 +65,11 @@ $(BUILD)/unit-tests: $(UNIT_OBJ) $(LIB_OBJ)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
+# The Debian package $(BUILD)/rampart_<version>_amd64.deb; version and contents: docs/packaging.md.
+deb: $(BUILD)/rampart
+	@echo "  DEB     $(BUILD)/rampart_*.deb"
+	$(Q)packaging/build-deb.sh $(BUILD) > /dev/null
+
 $(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)/.tools-ok
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
@@ -78,7 +83,7 @@ unit: $(BUILD)/unit-tests
 	$(Q)$(BUILD)/unit-tests
 
 test: setup
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/unit-tests
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/unit-tests deb
 	$(Q)tests/run-all
 
 # Not part of `make test`: costs are measured, never asserted (README, "What a decision costs").
