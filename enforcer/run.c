@@ -561,6 +561,7 @@ int run_bind(struct run_ctx *rc, const char *json, json_object **ret_policies, c
 	}
 	b.cgroup = strdup(path);
 	b.bound_ns = run_realtime_ns();
+	run_prune_bindings(rc);
 	names = json_object_new_array();
 	for (size_t i = 0; b.cgroup && i < rc->policies.n; i++)
 		if (policy_selects_container(rc->policies.policies[i], &(struct policy_container){

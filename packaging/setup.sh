@@ -6,7 +6,8 @@ set -eu
 
 PACKAGES="make gcc clang llvm bpftool libbpf-dev libjson-c-dev libseccomp-dev libelf-dev
 dpkg-dev python3-yaml
-zlib1g-dev pkg-config qemu-system-x86 cpio busybox-static bats iproute2 jq apparmor gnuplot-nox"
+zlib1g-dev pkg-config qemu-system-x86 cpio busybox-static bats iproute2 jq apparmor gnuplot-nox
+runc"
 KERNEL_META=linux-image-cloud-amd64
 cache=${RAMPART_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rampart}
 kdir=$cache/kernel
