@@ -15,12 +15,12 @@
 #include "hook.h"
 #include "log.h"
 #include "oci.h"
-
-#define HOOK_CGROUP2_DEFAULT "/sys/fs/cgroup"
+#include "probe.h"
 
 struct hook_opts {
 	const char *control;
-	const char *cgroup2;
+	const char *cgroup2;		/* NULL: where mountinfo says cgroup2 is mounted */
+	char cgroup2_found[256];
 	const char *exempt[HOOK_EXEMPT_MAX];
 	size_t n_exempt;
 	int timeout_ms;
@@ -102,7 +102,7 @@ static int hook_reply(const char *reply, char *why, size_t whysz, char *policies
 }
 
 /* Everything but the exemption: 0 when bound, else a negative errno with why. */
-static int hook_bind(const struct hook_opts *opt, struct oci_container *c, bool have_state,
+static int hook_bind(struct hook_opts *opt, struct oci_container *c, bool have_state,
 		     char *why, size_t whysz)
 {
 	char policies[1024], *req, *reply = NULL;
@@ -121,6 +121,15 @@ static int hook_bind(const struct hook_opts *opt, struct oci_container *c, bool 
 		snprintf(why, whysz, "finding the cgroup of its process %d: %s", (int)c->pid,
 			 strerror(-ret));
 		return ret;
+	}
+	if (!opt->cgroup2) {
+		ret = probe_find_mount("", "cgroup2", opt->cgroup2_found,
+				       sizeof(opt->cgroup2_found));
+		if (ret) {
+			snprintf(why, whysz, "no cgroup2 mount: %s", strerror(-ret));
+			return ret;
+		}
+		opt->cgroup2 = opt->cgroup2_found;
 	}
 	ret = cgroup_id_of(opt->cgroup2, c->cgroup, &cgid);
 	if (ret) {
@@ -159,7 +168,7 @@ static int hook_parse_opts(int argc, char **argv, struct hook_opts *opt)
 	long v;
 	int ch;
 
-	*opt = (struct hook_opts){ .control = CTL_SOCKET_DEFAULT, .cgroup2 = HOOK_CGROUP2_DEFAULT,
+	*opt = (struct hook_opts){ .control = CTL_SOCKET_DEFAULT,
 				   .timeout_ms = HOOK_TIMEOUT_MS_DEFAULT };
 	opterr = 0;
 	optind = 1;

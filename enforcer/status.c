@@ -44,6 +44,23 @@ static void status_policies(json_object *list, FILE *f)
 	}
 }
 
+/* Bound containers: a count, and one line each (old daemons send none: nothing printed). */
+static void status_containers(json_object *list, FILE *f)
+{
+	size_t n;
+
+	if (!list || !json_object_is_type(list, json_type_array))
+		return;
+	n = json_object_array_length(list);
+	fprintf(f, "containers: %zu bound by oci-hook\n", n);
+	for (size_t i = 0; i < n; i++) {
+		json_object *c = json_object_array_get_idx(list, i);
+
+		fprintf(f, "  %.12s  %s/%s/%s  %s\n", status_str(c, "id"), status_str(c, "namespace"),
+			status_str(c, "pod"), status_str(c, "container"), status_str(c, "cgroup"));
+	}
+}
+
 static void status_programs(json_object *o, FILE *f)
 {
 	json_object *list = status_get(o, "programs");
@@ -120,6 +137,7 @@ int status_print_text(const char *line, FILE *f)
 	if (err && json_object_is_type(err, json_type_string))
 		fprintf(f, "last reload failed: %s\n", json_object_get_string(err));
 	status_policies(status_get(o, "policies"), f);
+	status_containers(status_get(o, "containers"), f);
 	fprintf(f, "events: %llu read, %llu published, %llu coalesced, %llu rate-limited; "
 		"%llu lost; undecided: %llu (set changing), %llu (no memory); %llu stream "
 		"clients\n", status_u64(ev, "read"), status_u64(ev, "published"),

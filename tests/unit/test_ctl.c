@@ -280,7 +280,9 @@ UNIT_TEST(status_text_shows_policies_rules_hits_programs_and_kernel)
 		"\"live_since\":\"T1\",\"apply_ms\":1.5,\"reloads\":2,\"reload_failures\":1,"
 		"\"last_error\":\"reload failed: bad.json: no name\",\"policies\":[{\"name\":\"demo\","
 		"\"mode\":\"enforce\",\"rules\":[{\"rule\":\"file[0]\",\"action\":\"deny\",\"hits\":"
-		"12}]}],\"events\":{\"read\":12,\"published\":12,\"lost\":0},\"pinned\":\"/p/set-1\","
+		"12}]}],\"containers\":[{\"id\":\"0123456789abcdef0123\",\"namespace\":\"shop\","
+		"\"pod\":\"web-0\",\"container\":\"nginx\",\"cgroup\":\"/k/p/c\"}],"
+		"\"events\":{\"read\":12,\"published\":12,\"lost\":0},\"pinned\":\"/p/set-1\","
 		"\"programs\":[{\"hook\":\"file_open\",\"program\":\"rp_file_open\",\"id\":9,"
 		"\"attached\":true}],\"maps\":[{\"name\":\"rp_decisions\",\"entries\":5,\"capacity\":"
 		"524288}],\"kernel\":{\"release\":\"6.1.0\",\"checks\":[{\"name\":\"bpf-lsm\",\"ok\":"
@@ -297,6 +299,8 @@ UNIT_TEST(status_text_shows_policies_rules_hits_programs_and_kernel)
 			"generation line");
 	ASSERT_CONTAINS(buf, "last reload failed: reload failed: bad.json: no name", "last error");
 	ASSERT_CONTAINS(buf, "  demo (enforce)\n    deny   file[0]              12 hits", "rule hits");
+	ASSERT_CONTAINS(buf, "containers: 1 bound by oci-hook\n  0123456789ab  shop/web-0/nginx  /k/p/c",
+			"bound container");
 	ASSERT_CONTAINS(buf, "file_open              rp_file_open         id 9      attached",
 			"program");
 	ASSERT_CONTAINS(buf, "rp_decisions   5 of 524288 entries", "map usage");
