@@ -38,15 +38,6 @@ rule_of() {
 	jq -r --arg v "$4" ".$2 | map($3) | index(\$v) | \"$2[\\(.)]\"" "$1"
 }
 
-# expect NAME EXPECTED CMD...: CMD run inside the test cgroup prints EXPECTED.
-expect() {
-	local name=$1 want=$2
-	shift 2
-	run rp_in_cgroup "$CG" "$@"
-	[[ $output == "$want" ]] ||
-		{ echo "check '$name' failed: $* printed '$output', expected '$want'" >&2; return 1; }
-}
-
 # expect_outside NAME EXPECTED CMD...: the same outside the cgroup.
 expect_outside() {
 	local name=$1 want=$2
@@ -54,21 +45,6 @@ expect_outside() {
 	run "$@"
 	[[ $output == "$want" ]] ||
 		{ echo "check '$name' failed: $* printed '$output', expected '$want'" >&2; return 1; }
-}
-
-# net_ev NAME NEEDLE...: the first network event line containing every NEEDLE (5 s at most).
-net_ev() {
-	local name=$1 line n
-	shift
-	for _ in $(seq 50); do
-		line=$(grep -F '"kind":"network"' "$RP_EVENTS" | grep -F -- "$1")
-		for n in "${@:2}"; do line=$(grep -F -- "$n" <<< "$line"); done
-		[[ -n $line ]] && { head -n 1 <<< "$line"; return 0; }
-		sleep 0.1
-	done
-	echo "check '$name' failed: no network event with $*; events:" >&2
-	cat "$RP_EVENTS" >&2
-	return 1
 }
 
 # serve NAME: a unix stream server outside the cgroup, bound to NAME (teardown stops it).

@@ -161,3 +161,27 @@ rp_check_not() {
 	shift
 	! "$@" || { echo "check '$name' failed: expected false: $*" >&2; return 1; }
 }
+
+# expect NAME EXPECTED CMD...: runs CMD in the test cgroup $CG; its output must be EXPECTED.
+expect() {
+	local name=$1 want=$2
+	shift 2
+	run rp_in_cgroup "$CG" "$@"
+	[[ $output == "$want" ]] ||
+		{ echo "check '$name' failed: $* printed '$output', expected '$want'" >&2; return 1; }
+}
+
+# net_ev NAME NEEDLE...: the first network event line containing every NEEDLE (5 s at most).
+net_ev() {
+	local name=$1 line n
+	shift
+	for _ in $(seq 50); do
+		line=$(grep -F '"kind":"network"' "$RP_EVENTS" | grep -F -- "$1")
+		for n in "${@:2}"; do line=$(grep -F -- "$n" <<< "$line"); done
+		[[ -n $line ]] && { head -n 1 <<< "$line"; return 0; }
+		sleep 0.1
+	done
+	echo "check '$name' failed: no network event with $*; events:" >&2
+	cat "$RP_EVENTS" >&2
+	return 1
+}

@@ -46,21 +46,6 @@ expect_outside() {
 		{ echo "check '$name' failed: rp-net $* printed '$output', expected '$want'" >&2; return 1; }
 }
 
-# net_ev NAME NEEDLE...: the first event line containing every NEEDLE (5 s at most).
-net_ev() {
-	local name=$1 line
-	shift
-	for _ in $(seq 50); do
-		line=$(grep -F '"kind":"network"' "$RP_EVENTS" | grep -F -- "$1")
-		for n in "${@:2}"; do line=$(grep -F -- "$n" <<< "$line"); done
-		[[ -n $line ]] && { head -n 1 <<< "$line"; return 0; }
-		sleep 0.1
-	done
-	echo "check '$name' failed: no network event with $*; events:" >&2
-	cat "$RP_EVENTS" >&2
-	return 1
-}
-
 # serve KIND NAME: a unix server outside the cgroup, bound to NAME, for 60 s.
 serve() {
 	rp-net unix-serve "$1" "$2" 60 > "$T/serve.out" 3>&- &

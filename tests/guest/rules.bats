@@ -31,15 +31,6 @@ policy() {
 JSON
 }
 
-# expect NAME EXPECTED CMD...: runs CMD in the test cgroup; its output must be EXPECTED.
-expect() {
-	local name=$1 want=$2
-	shift 2
-	run rp_in_cgroup "$CG" "$@"
-	[[ $output == "$want" ]] ||
-		{ echo "check '$name' failed: $* printed '$output', expected '$want'" >&2; return 1; }
-}
-
 # A copy of rp-open at PATH, to be executed: `PATH /tmp` prints ok.
 prog() {
 	mkdir -p "$(dirname "$1")"
