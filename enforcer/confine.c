@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <seccomp.h>
+#include <stdio.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -107,6 +108,33 @@ int confine_capabilities(void)
 	if (syscall(SYS_capset, &hdr, data) < 0)
 		return -errno;
 	return 0;
+}
+
+bool confine_has_cap(int cap)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+
+	if (cap < 0 || cap > 63 || syscall(SYS_capget, &hdr, data) < 0)
+		return false;
+	return data[cap / 32].effective & (1U << (cap % 32));
+}
+
+void confine_missing_start_caps(char *buf, size_t size)
+{
+	static const struct { int cap; const char *name; } caps[] = {
+		{ 39, "CAP_BPF" }, { 38, "CAP_PERFMON" }, { 8, "CAP_SETPCAP" },
+		{ 2, "CAP_DAC_READ_SEARCH" }, { 19, "CAP_SYS_PTRACE" },
+	};
+	size_t n = 0;
+
+	_Static_assert(CONFINE_CAPS_START == ((1ULL << 39) | (1ULL << 38) | (1ULL << 8) |
+					     (1ULL << 2) | (1ULL << 19)), "caps[] lists them all");
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		if (!confine_has_cap(caps[i].cap) && n < size)
+			n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? ", " : "",
+					      caps[i].name);
 }
 
 int confine_selftest(void)

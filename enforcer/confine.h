@@ -9,6 +9,9 @@
 #ifndef RAMPART_CONFINE_H
 #define RAMPART_CONFINE_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 /*
  * Capabilities kept after start: CAP_BPF (bpf() on 6.1 kernels checks it for every
  * command while unprivileged BPF is disabled), CAP_DAC_READ_SEARCH (open_by_handle_at,
@@ -19,6 +22,15 @@
  */
 #define CONFINE_CAPS_KEPT ((1ULL << 39) | (1ULL << 19) | (1ULL << 2))
 
+/* Capabilities loading and attaching Rampart's programs needs: CAP_BPF, CAP_PERFMON
+ * (LSM programs and the BTF they read), CAP_SETPCAP (dropping the rest from the bounding
+ * set afterwards), CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE (kept, above). */
+#define CONFINE_CAPS_START (CONFINE_CAPS_KEPT | (1ULL << 38) | (1ULL << 8))
+/* Whether the effective set holds capability cap. */
+bool confine_has_cap(int cap);
+/* The names of the CONFINE_CAPS_START capabilities the effective set lacks, comma
+ * separated, into buf ("" when none is missing). */
+void confine_missing_start_caps(char *buf, size_t size);
 /* Drops every capability but CONFINE_CAPS_KEPT; 0 or a negative errno. */
 int confine_capabilities(void);
 /* Installs the filter; the number of system calls allowed, or a negative errno. */

@@ -156,7 +156,8 @@ static json_object *run_status_features(struct run_ctx *rc)
 		rc->vcache_symbols = run_has_kallsyms("rename_lock", "mount_lock");
 	json_object_object_add(o, "ring_buffer", json_object_new_boolean(true));
 	json_object_object_add(o, "sleepable_lsm", json_object_new_boolean(true));
-	json_object_object_add(o, "verdict_cache", json_object_new_boolean(rc->vcache_symbols == 1));
+	json_object_object_add(o, "verdict_cache", json_object_new_boolean(rc->kallsyms_visible &&
+										 rc->vcache_symbols == 1));
 	json_object_object_add(o, "guard", json_object_new_boolean(rc->guarded));
 	json_object_object_add(o, "seccomp", json_object_new_boolean(rc->seccomp_on));
 	json_object_object_add(o, "capabilities_dropped", json_object_new_boolean(rc->caps_dropped));

@@ -64,6 +64,7 @@ struct run_ctx {
 	bool guard;			/* arm the guard once pinned */
 	bool guarded;			/* armed */
 	char exe_path[4096];		/* where the daemon's binary was at start */
+	bool kallsyms_visible;		/* at load: the verdict cache got its symbols */
 	int vcache_symbols;		/* rename_lock and mount_lock in kallsyms: 1, 0;
 					 * -1 until a status asks (kallsyms is long) */
 	bool seccomp_on, caps_dropped;	/* confinement in force */

@@ -320,18 +320,24 @@ static void run_on_status(struct run_ctx *rc)
 static int run_explain_unusable(struct probe_report *r)
 {
 	const struct probe_item *bad;
+	char missing[128];
+	int ret = 0;
 
-	if (probe_kernel("", r) == 0 && probe_lsm_load(r) == 0)
+	if (probe_kernel("", r) == 0 && (ret = probe_lsm_load(r)) == 0)
 		return 0;
 	bad = probe_first_failure(r);
+	confine_missing_start_caps(missing, sizeof(missing));
+	/* A refusal with capabilities missing is about this process, not the kernel. */
+	if (bad == &r->items[PROBE_LSM_LOAD] && ret == -EPERM && missing[0]) {
+		log_error("loading a BPF LSM program was refused: this process lacks %s, which "
+			  "rampart run needs (run it as root, or grant them, e.g. in the "
+			  "service's CapabilityBoundingSet)", missing);
+		return -EPERM;
+	}
 	log_error("BPF LSM cannot be used on this kernel: %s", bad->hint);
 	return -EOPNOTSUPP;
 }
 
-/*
- * Reads, compiles and makes the policy set live; on any failure the set in force stays.
- * The "enforcing" line is written once the programs are attached: scripts wait for it.
- */
 /*
  * Pins this daemon's links, then unpins the sets of earlier daemons: they were attached
  * until this one's programs were, so some set always decides. On failure this daemon
@@ -359,6 +365,32 @@ static int run_pin(struct run_ctx *rc)
 	log_info("programs pinned under %s/%s: enforcement continues if rampart exits",
 		 rc->pin_dir, rc->pin_set);
 	return 0;
+}
+
+static int run_read_int(const char *path, int dflt)
+{
+	FILE *f = fopen(path, "re");
+	int v = dflt;
+
+	if (f && fscanf(f, "%d", &v) != 1)
+		v = dflt;
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/*
+ * Whether /proc/kallsyms shows this process real addresses, as the kernel's
+ * kallsyms_show_value() decides: libbpf resolves the verdict cache's __ksym symbols from
+ * it when loading, and reads zeros (the cache then stays off) when it hides them.
+ */
+static bool run_kallsyms_visible(void)
+{
+	int kptr = run_read_int("/proc/sys/kernel/kptr_restrict", 2);
+
+	if (kptr == 0 && run_read_int("/proc/sys/kernel/perf_event_paranoid", 2) <= 1)
+		return true;
+	return kptr <= 1 && confine_has_cap(34 /* CAP_SYSLOG */);
 }
 
 /* Whether /proc/kallsyms names both symbols (the verdict cache needs them). */
@@ -639,9 +671,15 @@ static int run_load(struct run_ctx *rc)
 {
 	int ret = loader_load(&rc->loader);
 
-	if (ret == -EPERM && geteuid() != 0)
-		return log_error_errno(ret, "loading the BPF programs was refused: rampart run "
-					    "needs root (CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)");
+	if (ret == -EPERM) {
+		char missing[128];
+
+		confine_missing_start_caps(missing, sizeof(missing));
+		if (missing[0])
+			return log_error_errno(ret, "loading the BPF programs was refused: this "
+						    "process lacks %s, which rampart run needs",
+					       missing);
+	}
 	if (ret)
 		return log_error_errno(ret, "loading the BPF programs failed: %s (run with "
 					    "--verbose for libbpf's log)", strerror(-ret));
@@ -995,6 +1033,11 @@ int run_daemon(const struct run_options *o)
 		return 1;
 	}
 	run_signals(&waitmask);
+	rc.kallsyms_visible = run_kallsyms_visible();
+	if (!rc.kallsyms_visible)
+		log_warn("the verdict cache stays off: /proc/kallsyms hides kernel addresses from "
+			 "this process (grant CAP_SYSLOG, or set kernel.kptr_restrict=0 with "
+			 "kernel.perf_event_paranoid<=1); every open is decided in full");
 	ret = run_load(&rc);
 	if (!ret)
 		ret = run_confine(&rc, o->keep_caps, o->no_seccomp);

@@ -253,3 +253,22 @@ JSON
 	rp_check "full set kept" [ "$(awk '/^CapEff:/ { print $2 }' "/proc/$RP_PID/status")" != 0000008000080004 ]
 	rp_check "nothing logged about it" [ "$(grep -c 'capabilities dropped' "$RP_ERR")" -eq 0 ]
 }
+
+@test "capabilities: without CAP_PERFMON the start names it; without CAP_SYSLOG the verdict cache is reported off" {
+	local all=bpf,perfmon,setpcap,dac_read_search,sys_ptrace,syslog
+	run rp-caps "${all/perfmon,/}" rampart run --policy "$POLICY"
+	rp_check "refused" [ "$status" -eq 1 ]
+	rp_contains "names the missing capability" "$output" "this process lacks CAP_PERFMON, which rampart run needs"
+	rp_check_not "does not blame the kernel" grep -q "cannot be used on this kernel" <<< "$output"
+
+	RP_EVENTS=$BATS_TEST_TMPDIR/events.jsonl RP_ERR=$BATS_TEST_TMPDIR/rampart.err
+	rp-caps "${all/,syslog/}" rampart run --policy "$POLICY" > "$RP_EVENTS" 2> "$RP_ERR" 3>&- &
+	RP_PID=$!
+	for _ in $(seq 600); do grep -q enforcing "$RP_ERR" && break; sleep 0.1; done
+	rp_check "starts without CAP_SYSLOG" grep -q enforcing "$RP_ERR"
+	rp_check "warns the verdict cache stays off" grep -q "the verdict cache stays off: /proc/kallsyms hides kernel addresses" "$RP_ERR"
+	run rampart status --json
+	rp_check "status: verdict cache off" [ "$(jq -r .features.verdict_cache <<< "$output")" == false ]
+	run rp_in_cgroup "$CG" rp-open "$SECRET"
+	rp_check "still denied" [ "$output" = EPERM ]
+}
