@@ -412,10 +412,15 @@ static int cmd_check(int argc, char **argv, bool dump)
 		policy_set_free(&set);
 		return 1;
 	}
-	for (size_t i = 0; i < set.n && !dump; i++)
-		printf("%s: policy '%s' is valid (%zu file rules, %zu exec rules)\n",
-		       set.policies[i]->source, set.policies[i]->name, set.policies[i]->n_file,
-		       set.policies[i]->n_exec);
+	for (size_t i = 0; i < set.n && !dump; i++) {
+		const struct policy *p = set.policies[i];
+
+		printf("%s: policy '%s' is valid (%zu file rules, %zu exec rules, %zu network "
+		       "rules%s; selects %zu cgroups, %zu container selectors)\n", p->source,
+		       p->name, p->n_file, p->n_exec, p->n_net,
+		       p->syscalls.present ? ", a syscalls section" : "", p->n_cgroups,
+		       p->n_containers);
+	}
 	if (dump)
 		dump_compiled(&c, stdout);
 	compiled_set_free(&c);

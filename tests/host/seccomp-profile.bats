@@ -104,7 +104,7 @@ JSON
 	f=$(policy web '{ "deny": ["ptrace"] }')
 	run "$RAMPART" check "$f"
 	[ "$status" -eq 0 ]
-	[ "$output" = "$f: policy 'web' is valid (0 file rules, 0 exec rules)" ]
+	[ "$output" = "$f: policy 'web' is valid (0 file rules, 0 exec rules, 0 network rules, a syscalls section; selects 1 cgroups, 0 container selectors)" ]
 	run "$RAMPART" compile --dump "$f"
 	echo "$output"
 	[ "$status" -eq 0 ]
