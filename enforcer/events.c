@@ -109,6 +109,7 @@ static int events_print_lines(const struct events_filter *f, char *buf, size_t *
 			printf("%s\n", start);
 		start = nl + 1;
 	}
+	fflush(stdout);		/* live also into a file or a pipe */
 	*len -= (size_t)(start - buf);
 	memmove(buf, start, *len);
 	return 0;

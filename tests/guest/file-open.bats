@@ -283,3 +283,22 @@ JSON
 	run bpftool prog show name rp_file_open
 	rp_check "nothing left loaded" [ -z "$output" ]
 }
+
+# rp_start returns when rampart logs "enforcing": by then the policy must be enforced,
+# or a check made right after it passes although the rule denies. The exec program is
+# attached last, and attaching is slowest right after another rampart detached, so the
+# test restarts rampart and executes at once, twice.
+@test "start: the policy is enforced as soon as rampart reports enforcing" {
+	p=$(rp_policy ready "$CG" <<'JSON'
+{ "apiVersion": "rampart.dev/v1", "name": "ready", "selector": { "cgroups": ["@CG@"] },
+  "exec": [ { "path": "/usr/bin/rp-open", "action": "deny" } ] }
+JSON
+)
+	for i in 1 2; do
+		rp_start --policy "$p"
+		run rp_in_cgroup "$CG" rp-exec plain /usr/bin/rp-open /tmp
+		rp_check "exec denied at once ($i)" [ "$output" = EPERM ]
+		rp_stop
+		rampart unload 2> /dev/null	# the next start must enforce by itself
+	done
+}

@@ -3,6 +3,15 @@
 
 load helpers
 
+# One daemon serves the whole file; each test's policies are loaded by a reload.
+setup_file() {
+	rp_shared_setup
+}
+
+teardown_file() {
+	rp_shared_teardown
+}
+
 setup() {
 	CG=$(rp_cgroup_new)
 	R=$BATS_TEST_TMPDIR/r

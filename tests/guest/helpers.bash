@@ -24,9 +24,74 @@ rp_policy() {
 	echo "$file"
 }
 
+# --- One daemon for a whole file ------------------------------------------------------
+# Loading and verifying the programs costs ~10 s of emulated CPU per daemon start. A file
+# whose tests only need "a daemon enforcing these policies" calls rp_shared_setup from
+# setup_file and rp_shared_teardown from teardown_file: one daemon then serves every test,
+# rp_start (--policy FILE arguments only) puts the test's policies into the daemon's
+# policy directory and reloads, events come from a `rampart events --follow` client
+# started before the reload, rp_stop ends that client, and rp_teardown takes the policies
+# out again and reloads. A placeholder policy on a cgroup of its own keeps the directory
+# from ever being empty.
+
+rp_shared_setup() {
+	export RP_SHARED_DIR=$BATS_FILE_TMPDIR/policies RP_SHARED_CG=/rp-shared-$$
+	export RP_SHARED_ERR=$BATS_FILE_TMPDIR/rampart.err
+	mkdir -p "$RP_SHARED_DIR" "$RP_CG_ROOT$RP_SHARED_CG"
+	cat > "$RP_SHARED_DIR/00-placeholder.json" <<JSON
+{ "apiVersion": "rampart.dev/v1", "name": "shared-placeholder",
+  "selector": { "cgroups": ["$RP_SHARED_CG"] },
+  "file": [ { "path": "/nonexistent/rampart-placeholder", "action": "deny" } ] }
+JSON
+	rampart run --policy "$RP_SHARED_DIR" > "$BATS_FILE_TMPDIR/events.jsonl" \
+		2> "$RP_SHARED_ERR" 3>&- &
+	export RP_SHARED_PID=$!
+	for _ in $(seq 600); do
+		grep -q 'enforcing' "$RP_SHARED_ERR" && return 0
+		kill -0 "$RP_SHARED_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "the shared rampart did not start enforcing:" >&2
+	cat "$RP_SHARED_ERR" >&2
+	return 1
+}
+
+rp_shared_teardown() {
+	[[ -n ${RP_SHARED_PID:-} ]] || return 0
+	kill -TERM "$RP_SHARED_PID" 2>/dev/null
+	wait "$RP_SHARED_PID" 2>/dev/null
+	rampart unload 2> /dev/null
+	rmdir "$RP_CG_ROOT$RP_SHARED_CG" 2>/dev/null
+	return 0
+}
+
+# rp_start's shared form: the test's policies in, a reload, events from a new client.
+rp_shared_start() {
+	local n=0 clients
+	RP_EVENTS=$BATS_TEST_TMPDIR/events.jsonl
+	RP_ERR=$RP_SHARED_ERR
+	RP_PID=
+	while [[ $# -gt 0 ]]; do
+		[[ $1 == --policy && $# -ge 2 ]] ||
+			{ echo "rp_start: a shared daemon takes --policy FILE only, not '$1'" >&2; return 1; }
+		cp "$2" "$RP_SHARED_DIR/t$BATS_TEST_NUMBER-$((n++)).json"
+		shift 2
+	done
+	clients=$(grep -c 'events client .* connected' "$RP_ERR" || true)
+	rampart events --follow > "$RP_EVENTS" 2> "$BATS_TEST_TMPDIR/events.err" 3>&- &
+	RP_EVPID=$!
+	for _ in $(seq 100); do
+		[[ $(grep -c 'events client .* connected' "$RP_ERR") -gt $clients ]] && break
+		sleep 0.05
+	done
+	run rampart reload
+	[[ $status == 0 ]] || { echo "rampart reload failed: $output" >&2; return 1; }
+}
+
 # Starts `rampart run` with the given arguments; waits until it enforces (loading and
 # verifying the programs takes seconds under TCG, more while other guests run).
 rp_start() {
+	[[ -z ${RP_SHARED_PID:-} ]] || { rp_shared_start "$@"; return; }
 	RP_EVENTS=$BATS_TEST_TMPDIR/events.jsonl
 	RP_ERR=$BATS_TEST_TMPDIR/rampart.err
 	rampart run "$@" > "$RP_EVENTS" 2> "$RP_ERR" 3>&- &
@@ -41,9 +106,16 @@ rp_start() {
 	return 1
 }
 
-# Stops rampart with SIGTERM (or $1) and checks that it exited 0.
+# Stops rampart with SIGTERM (or $1) and checks that it exited 0. With a shared daemon:
+# waits for the events in flight (flushed every 250 ms) and ends the test's client.
 rp_stop() {
 	local rc=0
+	if [[ -n ${RP_SHARED_PID:-} ]]; then
+		sleep 0.6
+		[[ -n ${RP_EVPID:-} ]] && { kill "$RP_EVPID" 2>/dev/null; wait "$RP_EVPID" 2>/dev/null; }
+		RP_EVPID=
+		return 0
+	fi
 	[[ -n ${RP_PID:-} ]] || return 0
 	kill -"${1:-TERM}" "$RP_PID"
 	wait "$RP_PID" || rc=$?
@@ -78,6 +150,16 @@ rp_contains() {
 # Stops rampart and detaches what it pinned (a stopped rampart leaves its programs
 # enforcing), then removes the test's cgroups.
 rp_teardown() {
+	if [[ -n ${RP_SHARED_PID:-} ]]; then
+		[[ -n ${RP_EVPID:-} ]] && { kill "$RP_EVPID" 2>/dev/null; wait "$RP_EVPID" 2>/dev/null; }
+		RP_EVPID=
+		rm -f "$RP_SHARED_DIR"/t*.json
+		rampart reload > /dev/null 2>&1 || echo "reload after the test failed" >&2
+		for cg in "$RP_CG_ROOT"/rp-t*; do
+			[[ -d $cg ]] && find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null
+		done
+		return 0
+	fi
 	if [[ -n ${RP_PID:-} ]]; then
 		kill -TERM "$RP_PID" 2>/dev/null
 		wait "$RP_PID" 2>/dev/null

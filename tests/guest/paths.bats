@@ -5,6 +5,15 @@
 
 load helpers
 
+# One daemon serves the whole file; each test's policies are loaded by a reload.
+setup_file() {
+	rp_shared_setup
+}
+
+teardown_file() {
+	rp_shared_teardown
+}
+
 setup() {
 	CG=$(rp_cgroup_new)
 	D=$BATS_TEST_TMPDIR/d
@@ -90,7 +99,7 @@ JSON
 	# The shell opens the file before the policy is live, then moves into the cgroup and
 	# has rp-open reopen its inherited descriptor by the magic link.
 	sh -c 'exec 3< "$1" && touch "$4"
-		i=0; while [ ! -e "$2" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+		i=0; while [ ! -e "$2" ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
 		echo $$ > "$3/cgroup.procs" && exec rp-open /proc/self/fd/3' \
 		sh "$SECRET" "$go" "$RP_CG_ROOT$CG" "$BATS_TEST_TMPDIR/opened" > "$out" 2>&1 &
 	BG=$!

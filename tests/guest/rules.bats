@@ -18,6 +18,15 @@ teardown() {
 	rp_teardown
 }
 
+# One daemon serves the whole file; each test's policies are loaded by a reload.
+setup_file() {
+	rp_shared_setup
+}
+
+teardown_file() {
+	rp_shared_teardown
+}
+
 # policy NAME [CG] BODY: a policy named NAME on CG (default $CG) whose other keys are BODY.
 policy() {
 	local name=$1 cg=$CG
@@ -35,20 +44,6 @@ JSON
 prog() {
 	mkdir -p "$(dirname "$1")"
 	cp /usr/bin/rp-open "$1"
-}
-
-# rp_start returns when rampart logs "enforcing": by then the policy must be enforced,
-# or a check made right after it passes although the rule denies. The exec program is
-# attached last, and attaching is slowest right after another rampart detached, so the
-# test restarts rampart and executes at once, twice.
-@test "start: the policy is enforced as soon as rampart reports enforcing" {
-	p=$(policy ready '"exec": [ { "path": "/usr/bin/rp-open", "action": "deny" } ]')
-	for i in 1 2; do
-		rp_start --policy "$p"
-		expect "exec denied at once ($i)" EPERM rp-exec plain /usr/bin/rp-open /tmp
-		rp_stop
-		rampart unload 2> /dev/null	# the next start must enforce by itself
-	done
 }
 
 # --- rule kinds ------------------------------------------------------------------------
