@@ -64,6 +64,7 @@ struct run_ctx {
 	bool guard;			/* arm the guard once pinned */
 	bool guarded;			/* armed */
 	char exe_path[4096];		/* where the daemon's binary was at start */
+	char exec_path[4096];		/* the name it was started by, symlinks unresolved */
 	bool kallsyms_visible;		/* at load: the verdict cache got its symbols */
 	int vcache_symbols;		/* rename_lock and mount_lock in kallsyms: 1, 0;
 					 * -1 until a status asks (kallsyms is long) */

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
 #include <time.h>
@@ -452,21 +453,31 @@ static int run_guard(struct run_ctx *rc)
 	return 0;
 }
 
-/* After a reload: the binary at the daemon's path may be an upgrade; trust it too, so
- * that it can take over from this set. */
-static void run_guard_refresh(struct run_ctx *rc)
+static void run_guard_trust_path(struct run_ctx *rc, const char *path)
 {
-	int ret;
+	int ret = loader_guard_trust(&rc->loader, path);
 
-	if (!rc->guarded || !rc->exe_path[0])
-		return;
-	ret = loader_guard_trust(&rc->loader, rc->exe_path);
 	if (ret == 1)
-		log_info("guard: trusting the new binary at %s, so that it can take over",
-			 rc->exe_path);
+		log_info("guard: trusting the new binary at %s, so that it can take over", path);
 	else if (ret < 0 && ret != -ENOENT)
 		log_warn("guard: cannot trust the binary at %s: %s; a daemon started from it "
-			 "cannot remove this set's pins", rc->exe_path, strerror(-ret));
+			 "cannot remove this set's pins", path, strerror(-ret));
+}
+
+/*
+ * After a reload: the binary at the daemon's path may be an upgrade; trust it too, so
+ * that it can take over from this set. Both paths count: the file it runs (a package
+ * upgrade renames a new file over it) and the name it was started by, unresolved (a
+ * symlink such as the DaemonSet's .../bin/current, which an upgrade points elsewhere).
+ */
+static void run_guard_refresh(struct run_ctx *rc)
+{
+	if (!rc->guarded)
+		return;
+	if (rc->exe_path[0])
+		run_guard_trust_path(rc, rc->exe_path);
+	if (rc->exec_path[0] && strcmp(rc->exec_path, rc->exe_path) != 0)
+		run_guard_trust_path(rc, rc->exec_path);
 }
 
 /* Writes the bound containers to the state file; an error is logged and returned. */
@@ -966,6 +977,25 @@ static void run_signals(sigset_t *ret_waitmask)
 	sigaction(SIGUSR1, &sa, NULL);
 }
 
+/* The name this process was executed by (AT_EXECFN), absolute, symlinks unresolved;
+ * "" when unknown or too long. */
+static void run_exec_path(char *buf, size_t size)
+{
+	const char *fn = (const char *)getauxval(AT_EXECFN);
+	char cwd[4096];
+
+	buf[0] = '\0';
+	if (!fn || !*fn)
+		return;
+	if (fn[0] == '/') {
+		if (strlen(fn) < size)
+			strcpy(buf, fn);
+	} else if (getcwd(cwd, sizeof(cwd)) &&
+		   (size_t)snprintf(buf, size, "%s/%s", cwd, fn) >= size) {
+		buf[0] = '\0';
+	}
+}
+
 int run_daemon(const struct run_options *o)
 {
 	struct run_ctx rc = { .paths = o->paths, .n_paths = o->n_paths, .pin_dir = o->pin_dir,
@@ -997,6 +1027,7 @@ int run_daemon(const struct run_options *o)
 	rc.vcache_symbols = -1;
 	ret = (int)readlink("/proc/self/exe", rc.exe_path, sizeof(rc.exe_path) - 1);
 	rc.exe_path[ret > 0 ? ret : 0] = '\0';
+	run_exec_path(rc.exec_path, sizeof(rc.exec_path));
 	ctl_server_init(&rc.ctl, NULL, NULL);
 	ret = run_open_sinks(&rc, o);
 	if (!ret)

@@ -149,6 +149,32 @@ denied() {
 	rp_check "still enforced" denied
 }
 
+@test "guard: an upgrade that points the daemon's symlink at a new binary takes over after a reload" {
+	local bin=$BATS_TEST_TMPDIR/bin
+	mkdir -p "$bin"
+	cp /usr/bin/rampart "$bin/rampart-a"
+	ln -s rampart-a "$bin/current"
+	COPY=$bin/current	# teardown unloads with whatever current is
+	RP_EVENTS=$BATS_TEST_TMPDIR/events.jsonl RP_ERR=$BATS_TEST_TMPDIR/rampart.err
+	"$bin/current" run --policy "$POLICY" > "$RP_EVENTS" 2> "$RP_ERR" 3>&- &
+	RP_PID=$!
+	for _ in $(seq 600); do grep -q 'guard armed' "$RP_ERR" && break; sleep 0.1; done
+	# What the DaemonSet's install step does: a new file, and the symlink moved to it.
+	cp /usr/bin/rampart "$bin/rampart-b"
+	ln -sfn rampart-b "$bin/current"
+	run "$bin/current" reload
+	rp_check "reload ok" [ "$status" -eq 0 ]
+	rp_check "the binary behind the symlink is trusted" grep -q "guard: trusting the new binary at $bin/current" "$RP_ERR"
+	kill -TERM "$RP_PID"
+	wait "$RP_PID" || true
+	"$bin/current" run --policy "$POLICY" > "$RP_EVENTS" 2> "$RP_ERR" 3>&- &
+	RP_PID=$!
+	for _ in $(seq 600); do grep -q 'guard armed' "$RP_ERR" && break; sleep 0.1; done
+	rp_check "took over" grep -q "took over from an earlier rampart: unpinned its 1 set" "$RP_ERR"
+	rp_check "one set pinned" [ "$(ls -d "$PIN"/set-* | wc -l)" -eq 1 ]
+	rp_check "still enforced" denied
+}
+
 @test "guard: --no-guard leaves the maps readable by bpftool" {
 	rp_start --policy "$POLICY" --no-guard
 	run bpftool map dump name rp_state
