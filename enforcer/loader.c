@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -182,14 +185,50 @@ err_free:
 	return ret;
 }
 
+/*
+ * The device of the file system holding path as the guard sees it, the inode's
+ * i_sb->s_dev: stat()'s st_dev is that on most file systems, but btrfs reports a device
+ * of the subvolume instead. The line of the file's mount in /proc/self/mountinfo names
+ * the superblock's device. 0, or a negative errno (then st_dev stands).
+ */
+static int loader_sb_dev(const char *path, unsigned *ret_major, unsigned *ret_minor)
+{
+	unsigned long long id;
+	struct statx stx;
+	char line[4096];
+	int ret = -ENOENT;
+	FILE *f;
+
+	if (statx(AT_FDCWD, path, 0, STATX_MNT_ID, &stx) < 0)
+		return -errno;
+	if (!(stx.stx_mask & STATX_MNT_ID))
+		return -EOPNOTSUPP;
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llu %*u %u:%u", &id, ret_major, ret_minor) == 3 &&
+		    id == stx.stx_mnt_id) {
+			ret = 0;
+			break;
+		}
+	fclose(f);
+	return ret;
+}
+
 static int loader_guard_file(const char *path, struct rp_guard_file *f)
 {
+	unsigned maj, min;
 	struct stat st;
 
 	if (stat(path, &st) < 0)
 		return -errno;
+	if (loader_sb_dev(path, &maj, &min)) {
+		maj = major(st.st_dev);
+		min = minor(st.st_dev);
+	}
 	f->ino = st.st_ino;
-	f->dev = (__u32)(major(st.st_dev) << 20 | minor(st.st_dev));	/* the kernel's MKDEV */
+	f->dev = (__u32)(maj << 20 | min);	/* the kernel's MKDEV */
 	return 0;
 }
 
