@@ -112,7 +112,7 @@ rp_stop() {
 	local rc=0
 	if [[ -n ${RP_SHARED_PID:-} ]]; then
 		sleep 0.6
-		[[ -n ${RP_EVPID:-} ]] && { kill "$RP_EVPID" 2>/dev/null; wait "$RP_EVPID" 2>/dev/null; }
+		[[ -n ${RP_EVPID:-} ]] && { kill "$RP_EVPID" 2>/dev/null; wait "$RP_EVPID" 2>/dev/null || true; }
 		RP_EVPID=
 		return 0
 	fi
@@ -151,7 +151,7 @@ rp_contains() {
 # enforcing), then removes the test's cgroups.
 rp_teardown() {
 	if [[ -n ${RP_SHARED_PID:-} ]]; then
-		[[ -n ${RP_EVPID:-} ]] && { kill "$RP_EVPID" 2>/dev/null; wait "$RP_EVPID" 2>/dev/null; }
+		[[ -n ${RP_EVPID:-} ]] && { kill "$RP_EVPID" 2>/dev/null; wait "$RP_EVPID" 2>/dev/null || true; }
 		RP_EVPID=
 		rm -f "$RP_SHARED_DIR"/t*.json
 		rampart reload > /dev/null 2>&1 || echo "reload after the test failed" >&2
