@@ -170,6 +170,19 @@ static int expect_type(const struct pctx *c, const char *at, json_object *v, enu
 	return fail(c, at, "expected %s, got %s", want, type_name(v));
 }
 
+/* A string value: its text and length (json-c strings may hold NUL bytes). */
+static int get_string(const struct pctx *c, const char *at, json_object *v, const char **ret_s,
+		      size_t *ret_len)
+{
+	int r = expect_type(c, at, v, json_type_string);
+
+	if (r < 0)
+		return r;
+	*ret_s = json_object_get_string(v);
+	*ret_len = json_object_get_string_len(v);
+	return 0;
+}
+
 /* Looks up key below at; a missing required key is an error naming it. */
 static int get_key(const struct pctx *c, const char *at, json_object *obj, const char *key,
 		   bool required, json_object **ret_v)
@@ -344,11 +357,9 @@ static int parse_path(const struct pctx *c, const char *at, json_object *v, enum
 	char *text;
 	int r;
 
-	r = expect_type(c, at, v, json_type_string);
+	r = get_string(c, at, v, &s, &len);
 	if (r < 0)
 		return r;
-	s = json_object_get_string(v);
-	len = json_object_get_string_len(v);
 	if (memchr(s, '\0', len))
 		return fail(c, at, "must not contain a NUL character");
 	if (len > RP_PATH_MAX - 1)
@@ -876,11 +887,9 @@ static int parse_net_unix(const struct pctx *c, const char *at, json_object *v,
 	const char *s;
 	int ret;
 
-	ret = expect_type(c, at, v, json_type_string);
+	ret = get_string(c, at, v, &s, &len);
 	if (ret < 0)
 		return ret;
-	s = json_object_get_string(v);
-	len = json_object_get_string_len(v);
 	if (memchr(s, '\0', len))
 		return fail(c, at, "must not contain a NUL character");
 	if (len < 2 || (s[0] != '/' && s[0] != '@'))
@@ -1027,11 +1036,9 @@ static int parse_syscall_name(const struct pctx *c, const char *at, json_object 
 	size_t len;
 	int r;
 
-	r = expect_type(c, at, v, json_type_string);
+	r = get_string(c, at, v, &s, &len);
 	if (r < 0)
 		return r;
-	s = json_object_get_string(v);
-	len = json_object_get_string_len(v);
 	if (memchr(s, '\0', len) || seccomp_syscall_resolve_name(s) == __NR_SCMP_ERROR)
 		return fail(c, at, "unknown system call %s", quote_n(&q, s, len));
 	for (size_t i = 0; i < n_seen; i++)
@@ -1264,11 +1271,9 @@ static int parse_container_glob(const struct pctx *c, const char *at, json_objec
 	size_t len;
 	int r;
 
-	r = expect_type(c, at, v, json_type_string);
+	r = get_string(c, at, v, &s, &len);
 	if (r < 0)
 		return r;
-	s = json_object_get_string(v);
-	len = json_object_get_string_len(v);
 	if (len == 0 || len > max)
 		return fail(c, at, "expected 1 to %zu characters, got %zu", max, len);
 	for (size_t i = 0; i < len; i++)
