@@ -81,7 +81,7 @@ static __always_inline int rp_guard_map_fd(const struct bpf_map *map)
  * load while disarmed, an inode compare while armed. */
 static __always_inline int rp_guard_file_open(const struct file *file)
 {
-	if (!rp_guard_armed() || !(file->f_mode & RP_FMODE_WRITE))
+	if (!(file->f_mode & RP_FMODE_WRITE) || !rp_guard_armed())
 		return 0;
 	return rp_guard_is_trusted_inode(file->f_inode) ? -EPERM : 0;
 }

@@ -108,6 +108,14 @@ struct {
 	__type(value, struct rp_scratch);
 } rp_scratch SEC(".maps");
 
+/* The selection filter (include/rampart/abi.h): written only by the daemon. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rp_filter);
+} rp_filter SEC(".maps");
+
 /*
  * Per task: which ruleset binds it, as found for one generation and one cgroup. The
  * answer is a function of the two (a cgroup's ancestors never change, and a

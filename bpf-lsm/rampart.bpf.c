@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Rampart's LSM programs. Each hook: honour an earlier verdict, find the subject,
- * decide, report. The matching logic lives in the *.bpf.h helpers beside this file.
+ * Rampart's LSM programs. Each hook: honour an earlier verdict, leave at once when no
+ * policy selects the task (rp_unselected()), find the subject, decide, report. The
+ * matching logic lives in the *.bpf.h helpers beside this file.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -188,7 +189,7 @@ int BPF_PROG(rp_file_open, struct file *file, int ret)
 	if (ret)
 		return ret;
 	ret = rp_guard_file_open(file);
-	if (ret)
+	if (ret || rp_unselected())
 		return ret;
 	ret = rp_file_open_decide(file, &h);
 	rp_scratch_put(&h);
@@ -250,7 +251,7 @@ int BPF_PROG(rp_bprm_check, struct linux_binprm *bprm, int ret)
 {
 	struct rp_hold h = {};
 
-	if (ret)
+	if (ret || rp_unselected())
 		return ret;
 	ret = rp_bprm_decide(bprm, &h);
 	rp_scratch_put(&h);
@@ -368,7 +369,7 @@ int BPF_PROG(rp_socket_create, struct socket *sock, int family, int type, int pr
 {
 	struct rp_net_req req = { .obj.op = RP_NET_CREATE };
 
-	if (ret || kern)
+	if (ret || kern || rp_unselected())
 		return ret;	/* the kernel's own sockets are never denied */
 	rp_net_socket(sock, &req);
 	req.obj.family = family;
@@ -390,13 +391,17 @@ SEC("lsm/socket_connect")
 int BPF_PROG(rp_socket_connect, struct socket *sock, struct sockaddr *address, int addrlen,
 	     int ret)
 {
-	return ret ? ret : rp_net_addr_hook(sock, address, addrlen, RP_NET_CONNECT);
+	if (ret || rp_unselected())
+		return ret;
+	return rp_net_addr_hook(sock, address, addrlen, RP_NET_CONNECT);
 }
 
 SEC("lsm/socket_bind")
 int BPF_PROG(rp_socket_bind, struct socket *sock, struct sockaddr *address, int addrlen, int ret)
 {
-	return ret ? ret : rp_net_addr_hook(sock, address, addrlen, RP_NET_BIND);
+	if (ret || rp_unselected())
+		return ret;
+	return rp_net_addr_hook(sock, address, addrlen, RP_NET_BIND);
 }
 
 /*
@@ -410,7 +415,7 @@ int BPF_PROG(rp_socket_sendmsg, struct socket *sock, struct msghdr *msg, int siz
 	void *name = msg->msg_name;
 	int namelen = msg->msg_namelen;
 
-	if (ret || !name || namelen <= 0)
+	if (ret || !name || namelen <= 0 || rp_unselected())
 		return ret;
 	if (sock->type == RP_SOCK_STREAM && !(msg->msg_flags & RP_MSG_FASTOPEN))
 		return 0;	/* TCP ignores the address of a send */
@@ -424,7 +429,7 @@ int BPF_PROG(rp_socket_listen, struct socket *sock, int backlog, int ret)
 	struct rp_net_req req = { .obj.op = RP_NET_LISTEN, .flags = RP_EVF_INET };
 	struct sock *sk = BPF_CORE_READ(sock, sk);
 
-	if (ret || !sk)
+	if (ret || !sk || rp_unselected())
 		return ret;
 	rp_net_socket(sock, &req);
 	if (req.obj.family == RP_AF_INET)
@@ -444,7 +449,7 @@ int BPF_PROG(rp_unix_connect, struct sock *sock, struct sock *other, struct sock
 	struct rp_net_req req = { .obj = { .op = RP_NET_CONNECT, .family = RP_AF_UNIX },
 				  .flags = RP_EVF_UNIX };
 
-	if (ret)
+	if (ret || rp_unselected())
 		return ret;
 	req.obj.type = BPF_CORE_READ(sock, sk_type);
 	return rp_net_decide(&req, &(struct rp_net_src){ .unix_peer = other });
@@ -458,7 +463,7 @@ int BPF_PROG(rp_unix_send, struct socket *sock, struct socket *other, int ret)
 				  .flags = RP_EVF_UNIX };
 	struct sock *peer = BPF_CORE_READ(other, sk);
 
-	if (ret || !peer)
+	if (ret || !peer || rp_unselected())
 		return ret;
 	req.obj.type = BPF_CORE_READ(sock, type);
 	return rp_net_decide(&req, &(struct rp_net_src){ .unix_peer = peer });

@@ -26,6 +26,49 @@ static __always_inline struct rp_value *rp_lookup(__u32 gen, __u16 kind, __u16 r
 }
 
 /*
+ * Could the filter hold a cgroup on the current task's path? Its own cgroup is read
+ * through BTF; an ancestor's id costs a helper call, made only at levels where the filter
+ * has subjects. Deeper than the filter tells levels apart: "maybe".
+ */
+static __always_inline bool rp_filter_maybe(void)
+{
+	__u32 zero = 0;
+	const struct rp_filter *f = bpf_map_lookup_elem(&rp_filter, &zero);
+	struct cgroup *cg = bpf_get_current_task_btf()->cgroups->dfl_cgrp;
+	int level = cg->level;
+	__u64 levels;
+
+	if (!f || level < 0 || level >= RP_FILTER_LEVEL_LAST)
+		return true;
+	levels = f->levels & ((2ULL << level) - 1);
+	if ((levels >> level) & 1) {
+		if (rp_filter_has(f, cg->kn->id))
+			return true;
+		levels &= ~(1ULL << level);
+	}
+	for (int i = 0; i < RP_FILTER_LEVEL_LAST && levels; i++) {
+		if (!((levels >> i) & 1))
+			continue;
+		if (rp_filter_has(f, bpf_get_current_ancestor_cgroup_id(i)))
+			return true;
+		levels &= ~(1ULL << i);
+	}
+	return false;
+}
+
+/*
+ * The way out for a task no policy selects, taken before anything else a hook does:
+ * nothing is loaded, or the filter holds no cgroup on its path while the same
+ * generation stayed live (the filter covers the live generation at every instant).
+ */
+static __always_inline bool rp_unselected(void)
+{
+	__u32 gen = rp_active_gen();
+
+	return !gen || (!rp_filter_maybe() && rp_active_gen() == gen);
+}
+
+/*
  * Finds the deepest cgroup on the task's path that a policy of generation gen selects.
  * New cgroups under a selected one are covered with no user-space step.
  */

@@ -21,6 +21,17 @@
  */
 int cgroup_id_of(const char *mount, const char *path, __u64 *ret_id);
 
+/* Components of an absolute cgroup path: "/" is 0, "/a/b" is 2. */
+unsigned int cgroup_path_depth(const char *path);
+
+/*
+ * The kernel's cgroup level of the root of the cgroup2 mount at mount (0 for a mount of
+ * the whole hierarchy), so that a path's level is its depth plus this. Known only in the
+ * initial cgroup namespace, where /proc/self/mountinfo names the mount's root from the
+ * hierarchy's root: elsewhere -EXDEV; or another negative errno.
+ */
+int cgroup_mount_level(const char *mount);
+
 /* Does the selector pattern name path or one of path's ancestors? Both normalized. */
 bool cgroup_pattern_covers(const char *pattern, const char *path);
 

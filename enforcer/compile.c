@@ -1003,6 +1003,24 @@ int compile_set(const struct policy_set *set, const struct rp_hash_key *hkey,
 	return 0;
 }
 
+void compile_filter(const struct compiled_set *c, int level_offset, struct rp_filter *f)
+{
+	memset(f, 0, sizeof(*f));
+	for (size_t i = 0; i < c->n_entries; i++) {
+		unsigned int depth;
+
+		if (c->entries[i].key.kind != RP_KEY_SUBJECT)
+			continue;
+		depth = c->texts[i] ? cgroup_path_depth(c->texts[i]) : 0;
+		if (level_offset >= 0 && c->texts[i]) {
+			rp_filter_add(f, c->entries[i].key.hash, depth + level_offset);
+			continue;
+		}
+		for (unsigned int l = depth; l <= RP_FILTER_LEVEL_LAST; l++)
+			rp_filter_add(f, c->entries[i].key.hash, l);
+	}
+}
+
 void compiled_set_free(struct compiled_set *c)
 {
 	if (!c)

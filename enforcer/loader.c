@@ -32,6 +32,7 @@ int loader_load_opts(struct loader *l, bool maps_only)
 	int ret;
 
 	memset(l, 0, sizeof(*l));
+	l->level_offset = -1;
 	if (getrandom(&l->hkey, sizeof(l->hkey), 0) != sizeof(l->hkey))
 		return -errno;
 	/* RAMPART_VERIFIER_STATS=1 with --verbose: the verifier's time and size per program. */
@@ -128,8 +129,41 @@ void loader_retire(struct loader *l)
 	l->n_old = l->n_old_net = 0;
 }
 
+void loader_set_level_offset(struct loader *l, int level_offset)
+{
+	l->level_offset = level_offset;
+}
+
+/*
+ * Writes the selection filter for the set c is about to become: before the flip, the
+ * union of what the filter holds and c's subjects (then it covers both generations);
+ * after it, c's alone (the programs trust a "no" of the filter only when the live
+ * generation did not change across their check). Takes next, freed on failure.
+ */
+static int loader_filter_write(struct loader *l, struct rp_filter *next, bool flipped)
+{
+	int fd = bpf_map__fd(l->skel->maps.rp_filter);
+	__u32 zero = 0;
+
+	if (!flipped && l->filter) {
+		next->levels |= l->filter->levels;
+		for (size_t i = 0; i < RP_FILTER_WORDS; i++)
+			next->bits[i] |= l->filter->bits[i];
+	}
+	if (bpf_map_update_elem(fd, &zero, next, BPF_ANY) < 0) {
+		int ret = -errno;
+
+		free(next);
+		return ret;
+	}
+	free(l->filter);
+	l->filter = next;
+	return 0;
+}
+
 int loader_apply(struct loader *l, const struct compiled_set *c, __u32 *ret_gen)
 {
+	struct rp_filter *before = malloc(sizeof(*before)), *after = malloc(sizeof(*after));
 	int net_fd = bpf_map__fd(l->skel->maps.rp_net);
 	struct rp_net_key *net_keys = calloc(c->n_net + 1, sizeof(*net_keys));
 	int fd = bpf_map__fd(l->skel->maps.rp_decisions);
@@ -140,7 +174,7 @@ int loader_apply(struct loader *l, const struct compiled_set *c, __u32 *ret_gen)
 	__u32 zero = 0;
 	int ret;
 
-	if (!keys || !vals || !net_keys) {
+	if (!keys || !vals || !net_keys || !before || !after) {
 		ret = -ENOMEM;
 		goto err_free;
 	}
@@ -155,6 +189,12 @@ int loader_apply(struct loader *l, const struct compiled_set *c, __u32 *ret_gen)
 	ret = loader_insert(fd, keys, vals, c->n_entries);
 	if (!ret)
 		ret = loader_insert_net(net_fd, c->net, c->n_net, st.active_gen, net_keys);
+	if (!ret) {
+		compile_filter(c, l->level_offset, before);
+		memcpy(after, before, sizeof(*after));
+		ret = loader_filter_write(l, before, false);
+		before = NULL;	/* taken */
+	}
 	if (ret)
 		goto err_delete;
 	/* The one write that makes the new set live. */
@@ -162,6 +202,8 @@ int loader_apply(struct loader *l, const struct compiled_set *c, __u32 *ret_gen)
 		ret = -errno;
 		goto err_delete;
 	}
+	/* Dropping the old subjects may fail: the union stays, wider but still right. */
+	loader_filter_write(l, after, true);
 	l->old = l->live;
 	l->n_old = l->n_live;
 	l->old_net = l->live_net;
@@ -179,6 +221,8 @@ err_delete:
 	loader_delete(fd, keys, c->n_entries);
 	loader_delete_net(net_fd, net_keys, c->n_net);
 err_free:
+	free(before);
+	free(after);
 	free(keys);
 	free(vals);
 	free(net_keys);
@@ -350,5 +394,6 @@ void loader_close(struct loader *l)
 	free(l->live_net);
 	free(l->old);
 	free(l->old_net);
+	free(l->filter);
 	memset(l, 0, sizeof(*l));
 }

@@ -27,6 +27,8 @@ struct loader {
 	struct rp_net_key *old_net;
 	size_t n_old_net;
 	__u64 *hits;			/* rp_hits, mapped: RP_HITS_ENTRIES counters */
+	struct rp_filter *filter;	/* what rp_filter holds now; NULL: all zero */
+	int level_offset;		/* cgroup level of the root paths are under; -1: unknown */
 };
 
 /* Opens and loads the programs (not yet attached); 0 or a negative errno. */
@@ -43,6 +45,9 @@ int loader_pin(struct loader *l, const char *dir, char *ret_set, size_t size);
  * apply) deletes it: the new set is enforced from the one write that flips the state.
  */
 int loader_apply(struct loader *l, const struct compiled_set *c, __u32 *ret_gen);
+/* The cgroup level of "/" in the paths of compiled sets (see compile_filter()); -1, the
+ * default, when unknown. */
+void loader_set_level_offset(struct loader *l, int level_offset);
 /*
  * Arms the guard (include/rampart/abi.h, struct rp_guard): no new fd to any map of this
  * loader, and only the executables of trusted[] may remove the pins in pin_dir, trace

@@ -678,6 +678,24 @@ static int run_confine(struct run_ctx *rc, bool keep_caps, bool no_seccomp)
 	return 0;
 }
 
+/*
+ * Tells the loader the cgroup level of the mount's root, for the selection filter. When
+ * it cannot be known (another cgroup namespace), the filter marks each subject at every
+ * level from its path's depth down: still right, a little slower for unselected tasks.
+ */
+static void run_level_offset(struct run_ctx *rc)
+{
+	int level = cgroup_mount_level(rc->cgroup2_mount);
+
+	if (level >= 0) {
+		loader_set_level_offset(&rc->loader, level);
+		return;
+	}
+	log_info("the cgroup level of %s is unknown (%s): the selection filter checks every "
+		 "level below each selected cgroup", rc->cgroup2_mount,
+		 level == -EXDEV ? "not in the initial cgroup namespace" : strerror(-level));
+}
+
 static int run_load(struct run_ctx *rc)
 {
 	int ret = loader_load(&rc->loader);
@@ -694,6 +712,7 @@ static int run_load(struct run_ctx *rc)
 	if (ret)
 		return log_error_errno(ret, "loading the BPF programs failed: %s (run with "
 					    "--verbose for libbpf's log)", strerror(-ret));
+	run_level_offset(rc);
 	return run_apply(rc, "start", true, true);
 }
 

@@ -8,7 +8,7 @@
 #ifndef RAMPART_ABI_H
 #define RAMPART_ABI_H
 
-#define RP_ABI_VERSION 3
+#define RP_ABI_VERSION 4
 
 /* Longest path the engine resolves, NUL included (PATH_MAX). Longer: "cannot decide". */
 #define RP_PATH_MAX 4096
@@ -228,6 +228,46 @@ struct rp_state {
 	__u32 pad;
 };
 _Static_assert(sizeof(struct rp_state) == 8, "rp_state layout");
+
+/*
+ * The selection filter: which cgroups may be subjects, for the fast way out of a task
+ * that no policy selects (one inlined array lookup and a bit test per level, instead of a
+ * task storage lookup). It may say "maybe" wrongly (two ids on one bit), never "no"
+ * wrongly: the daemon keeps it a superset of the live generation's subjects at every
+ * instant (it adds the new generation's subjects before the flip and drops the old ones
+ * after it), and a program trusts a "no" only when the live generation was the same
+ * before and after its check.
+ */
+#define RP_FILTER_BITS_LOG 15
+#define RP_FILTER_WORDS ((1u << RP_FILTER_BITS_LOG) / 64)
+/* cgroup levels at and beyond this one share the last bit of rp_filter.levels */
+#define RP_FILTER_LEVEL_LAST 63
+
+struct rp_filter {
+	__u64 levels;			/* bit l: a subject sits at cgroup level l */
+	__u64 bits[RP_FILTER_WORDS];	/* bit rp_filter_slot(id): a subject may have id */
+};
+
+/* A cgroup id's bit in rp_filter.bits: the top bits of a multiplicative hash. */
+static inline __u32 rp_filter_slot(__u64 cgroup_id)
+{
+	return (__u32)((cgroup_id * 0x9E3779B97F4A7C15ULL) >> (64 - RP_FILTER_BITS_LOG));
+}
+
+static inline void rp_filter_add(struct rp_filter *f, __u64 cgroup_id, unsigned int level)
+{
+	__u32 slot = rp_filter_slot(cgroup_id);
+
+	f->levels |= 1ULL << (level < RP_FILTER_LEVEL_LAST ? level : RP_FILTER_LEVEL_LAST);
+	f->bits[slot / 64] |= 1ULL << (slot % 64);
+}
+
+static inline int rp_filter_has(const struct rp_filter *f, __u64 cgroup_id)
+{
+	__u32 slot = rp_filter_slot(cgroup_id);
+
+	return (f->bits[(slot / 64) & (RP_FILTER_WORDS - 1)] >> (slot % 64)) & 1;
+}
 
 /*
  * The guard against tampering, armed by the daemon once its programs are pinned. Map

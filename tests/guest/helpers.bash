@@ -94,7 +94,8 @@ rp_start() {
 	[[ -z ${RP_SHARED_PID:-} ]] || { rp_shared_start "$@"; return; }
 	RP_EVENTS=$BATS_TEST_TMPDIR/events.jsonl
 	RP_ERR=$BATS_TEST_TMPDIR/rampart.err
-	rampart run "$@" > "$RP_EVENTS" 2> "$RP_ERR" 3>&- &
+	# RP_LAUNCH: an array, the command the daemon is started through (it must exec)
+	${RP_LAUNCH[@]+"${RP_LAUNCH[@]}"} rampart run "$@" > "$RP_EVENTS" 2> "$RP_ERR" 3>&- &
 	RP_PID=$!
 	for _ in $(seq 600); do
 		grep -q 'enforcing' "$RP_ERR" && return 0

@@ -88,3 +88,31 @@ JSON
 	run rp_in_cgroup "$CG/pod-b" rp-open "$OTHER"
 	rp_check "pod-b: not the exact policy" [ "$output" = ok ]
 }
+
+# deep_selection: $CG/a selected; its descendants, including one made after the start,
+# are confined at every depth, and cgroups beside and above it are not.
+deep_selection() {
+	mkdir -p "$RP_CG_ROOT$CG/a/b" "$RP_CG_ROOT$CG/other"
+	rp_start --policy "$(pattern_policy "$CG/a")"
+	mkdir -p "$RP_CG_ROOT$CG/a/b/c/d"
+	opens_in "the selected cgroup denied" "$CG/a" EPERM
+	opens_in "a child denied" "$CG/a/b" EPERM
+	opens_in "a grandchild made after the start denied" "$CG/a/b/c/d" EPERM
+	opens_in "beside it allowed" "$CG/other" ok
+	opens_in "above it allowed" "$CG" ok
+}
+
+@test "selector: descendants made after the start are confined at every depth" {
+	deep_selection
+	rp_check_not "cgroup levels known in the initial namespace" grep -q "is unknown" "$RP_ERR"
+}
+
+@test "selector: a daemon in another cgroup namespace still confines every depth" {
+	mkdir -p "$RP_CG_ROOT$CG/daemon"
+	# the daemon's namespace is rooted at $CG/daemon: levels cannot be told from there
+	RP_LAUNCH=(sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$RP_CG_ROOT$CG/daemon"
+		   rp-exec cgroupns)
+	deep_selection
+	unset RP_LAUNCH
+	rp_contains "the unknown level is reported" "$(cat "$RP_ERR")" "not in the initial cgroup namespace"
+}

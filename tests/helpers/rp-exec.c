@@ -8,6 +8,7 @@
  *   rp-exec fd PATH [ARGS...]            open PATH (O_PATH), execveat(fd, "", AT_EMPTY_PATH)
  *   rp-exec deleted SRC TMPDIR [ARGS...] copy SRC into TMPDIR, open it, unlink it, execveat
  *   rp-exec plain PATH [ARGS...]         execve(PATH)
+ *   rp-exec cgroupns PATH [ARGS...]      unshare a new cgroup namespace, execvp(PATH)
  *
  * ARGS are the arguments after argv[0]; argv[0] of the new program is SRC or PATH.
  * Setup failures (reading SRC, creating the copy) print "setup: ..." on stderr, exit 2.
@@ -15,6 +16,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,7 +109,8 @@ static int usage(void)
 	fprintf(stderr, "usage: rp-exec memfd NAME SRC [ARGS...]\n"
 			"       rp-exec fd PATH [ARGS...]\n"
 			"       rp-exec deleted SRC TMPDIR [ARGS...]\n"
-			"       rp-exec plain PATH [ARGS...]\n");
+			"       rp-exec plain PATH [ARGS...]\n"
+			"       rp-exec cgroupns PATH [ARGS...]\n");
 	return 2;
 }
 
@@ -156,6 +159,12 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "plain") == 0) {
 		execve(argv[2], new_argv(argv[2], argv + 3, argc - 3), environ);
+		return fail();
+	}
+	if (strcmp(argv[1], "cgroupns") == 0) {
+		if (unshare(CLONE_NEWCGROUP) < 0)
+			return setup_fail("unshare", "CLONE_NEWCGROUP");
+		execvp(argv[2], argv + 2);
 		return fail();
 	}
 	return usage();

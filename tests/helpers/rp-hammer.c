@@ -3,16 +3,25 @@
  * rp-hammer SECONDS PAUSE_US PROGRAM PATH...: for SECONDS, opens each PATH for reading
  * and, every eighth round, forks and executes PROGRAM (none when PROGRAM is "-"), pausing PAUSE_US between rounds. Prints how many attempts succeeded and how
  * many were refused with EPERM; any other failure is counted as an error and makes it
- * exit 1. Used to keep decisions flowing while policy sets are swapped.
+ * exit 1. SIGTERM ends it early, counts printed. Used to keep decisions flowing while policy sets are swapped.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+static volatile sig_atomic_t stop;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
 
 struct counts {
 	unsigned long opened, open_denied, execed, exec_denied, errors;
@@ -67,8 +76,9 @@ int main(int argc, char **argv)
 		return fprintf(stderr, "usage: rp-hammer SECONDS PAUSE_US PROGRAM PATH...\n"), 2;
 	seconds = atof(argv[1]);
 	pause_us = atoi(argv[2]);
+	signal(SIGTERM, on_term);
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (unsigned long round = 0;; round++) {
+	for (unsigned long round = 0; !stop; round++) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec - start.tv_sec + (now.tv_nsec - start.tv_nsec) / 1e9 >= seconds)
 			break;

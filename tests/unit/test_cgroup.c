@@ -125,3 +125,11 @@ UNIT_TEST(cgroup_expand_walks_a_tree_in_sorted_order)
 		  "missing mount is -ENOENT");
 	nftw(tree, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
+
+UNIT_TEST(cgroup_path_depth_counts_components)
+{
+	ASSERT_EQ(cgroup_path_depth("/"), 0, "/ is the root");
+	ASSERT_EQ(cgroup_path_depth("/a"), 1, "/a");
+	ASSERT_EQ(cgroup_path_depth("/a/b.slice/c"), 3, "/a/b.slice/c");
+	ASSERT_EQ(cgroup_path_depth("//a//b/"), 2, "empty components do not count");
+}

@@ -455,6 +455,70 @@ UNIT_TEST(compile_nested_cgroups_get_combined_ruleset)
 	compile_and_check(unit_failed, &set, check_nested);
 }
 
+/* How many filter bits are set: one per distinct slot of a subject's id. */
+static size_t filter_popcount(const struct rp_filter *f)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < RP_FILTER_WORDS; i++)
+		n += __builtin_popcountll(f->bits[i]);
+	return n;
+}
+
+static void check_filter(int *unit_failed, const struct compiled_set *out)
+{
+	struct rp_filter f;
+
+	compile_filter(out, 0, &f);
+	ASSERT_EQ(f.levels, (1ULL << 1) | (1ULL << 2), "levels of /a (1) and /a/b (2)");
+	ASSERT_TRUE(rp_filter_has(&f, 100), "/a's id is in the filter");
+	ASSERT_TRUE(rp_filter_has(&f, 200), "/a/b's id is in the filter");
+	ASSERT_EQ(filter_popcount(&f), 2, "two bits: nothing else set");
+	ASSERT_TRUE(!rp_filter_has(&f, 300), "/other's id is not in the filter");
+
+	compile_filter(out, 3, &f);
+	ASSERT_EQ(f.levels, (1ULL << 4) | (1ULL << 5), "levels shifted by a mount 3 deep");
+
+	compile_filter(out, -1, &f);
+	ASSERT_EQ(f.levels, ~1ULL, "level unknown: every level from /a's depth (1) down");
+	ASSERT_TRUE(rp_filter_has(&f, 100) && rp_filter_has(&f, 200), "ids still in");
+}
+
+UNIT_TEST(compile_filter_holds_subjects_and_their_levels)
+{
+	struct policy_set set = {};
+	struct policy *outer = new_policy("outer", false, RP_ACT_ALLOW);
+	struct policy *inner = new_policy("inner", false, RP_ACT_DENY);
+
+	add_cgroup(outer, "/a");
+	add_rule(outer, "/etc/p1", RP_ACC_READ, RP_ACT_DENY);
+	add_cgroup(inner, "/a/b");
+	add_rule(inner, "/etc/p2", RP_ACC_READ, RP_ACT_ALLOW);
+	add_policy(&set, outer);
+	add_policy(&set, inner);
+	compile_and_check(unit_failed, &set, check_filter);
+}
+
+UNIT_TEST(compile_filter_of_nothing_is_empty)
+{
+	struct compiled_set none = {};
+	struct rp_filter f;
+
+	memset(&f, 0xff, sizeof(f));
+	compile_filter(&none, 0, &f);
+	ASSERT_EQ(f.levels, 0, "no levels");
+	ASSERT_EQ(filter_popcount(&f), 0, "no bits");
+}
+
+UNIT_TEST(filter_levels_past_the_last_share_its_bit)
+{
+	struct rp_filter f = {};
+
+	rp_filter_add(&f, 7, 200);
+	ASSERT_EQ(f.levels, 1ULL << RP_FILTER_LEVEL_LAST, "level 200 counts as the last");
+	ASSERT_TRUE(rp_filter_has(&f, 7), "id 7 in");
+}
+
 static void check_one_subject(int *unit_failed, const struct compiled_set *out)
 {
 	const struct compile_entry *s, *e;
