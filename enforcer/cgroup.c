@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "probe.h"
 
 /* PROC_CGROUP_INIT_INO: the inode of the initial cgroup namespace, fixed since 4.6. */
 #define CGROUP_INIT_NS_INO 0xEFFFFFFBu
@@ -27,33 +28,20 @@ unsigned int cgroup_path_depth(const char *path)
 
 int cgroup_mount_level(const char *mount)
 {
-	unsigned long long id;
 	char line[8192], root[4096];
-	struct statx stx;
 	struct stat ns;
-	int ret = -ENOENT;
-	FILE *f;
+	int ret;
 
 	if (stat("/proc/self/ns/cgroup", &ns) < 0)
 		return -errno;
 	if (ns.st_ino != CGROUP_INIT_NS_INO)
 		return -EXDEV;
-	if (statx(AT_FDCWD, mount, 0, STATX_MNT_ID, &stx) < 0)
-		return -errno;
-	if (!(stx.stx_mask & STATX_MNT_ID))
-		return -EOPNOTSUPP;
-	f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%llu %*u %*u:%*u %4095s", &id, root) == 2 &&
-		    id == stx.stx_mnt_id) {
-			ret = root[0] == '/' && !strstr(root, "/..") ? (int)cgroup_path_depth(root)
-								      : -EXDEV;
-			break;
-		}
-	fclose(f);
-	return ret;
+	ret = probe_mount_line(mount, line, sizeof(line));
+	if (ret)
+		return ret;
+	if (sscanf(line, "%*u %*u %*u:%*u %4095s", root) != 1)
+		return -EINVAL;
+	return root[0] == '/' && !strstr(root, "/..") ? (int)cgroup_path_depth(root) : -EXDEV;
 }
 
 int cgroup_id_of(const char *mount, const char *path, __u64 *ret_id)

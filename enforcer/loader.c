@@ -15,6 +15,7 @@
 
 #include "loader.h"
 #include "pin.h"
+#include "probe.h"
 #include "rampart.skel.h"
 
 #define KERNEL_ENOTSUPP 524	/* the kernel's internal "operation not supported" */
@@ -237,27 +238,12 @@ err_free:
  */
 static int loader_sb_dev(const char *path, unsigned *ret_major, unsigned *ret_minor)
 {
-	unsigned long long id;
-	struct statx stx;
 	char line[4096];
-	int ret = -ENOENT;
-	FILE *f;
+	int ret = probe_mount_line(path, line, sizeof(line));
 
-	if (statx(AT_FDCWD, path, 0, STATX_MNT_ID, &stx) < 0)
-		return -errno;
-	if (!(stx.stx_mask & STATX_MNT_ID))
-		return -EOPNOTSUPP;
-	f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%llu %*u %u:%u", &id, ret_major, ret_minor) == 3 &&
-		    id == stx.stx_mnt_id) {
-			ret = 0;
-			break;
-		}
-	fclose(f);
-	return ret;
+	if (ret)
+		return ret;
+	return sscanf(line, "%*u %*u %u:%u", ret_major, ret_minor) == 2 ? 0 : -EINVAL;
 }
 
 static int loader_guard_file(const char *path, struct rp_guard_file *f)

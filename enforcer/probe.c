@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -76,6 +79,29 @@ int probe_find_mount(const char *root, const char *fstype, char *buf, size_t siz
 		ret = 0;
 		break;
 	}
+	fclose(f);
+	return ret;
+}
+
+int probe_mount_line(const char *path, char *line, size_t size)
+{
+	unsigned long long id;
+	struct statx stx;
+	int ret = -ENOENT;
+	FILE *f;
+
+	if (statx(AT_FDCWD, path, 0, STATX_MNT_ID, &stx) < 0)
+		return -errno;
+	if (!(stx.stx_mask & STATX_MNT_ID))
+		return -EOPNOTSUPP;
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, size, f))
+		if (sscanf(line, "%llu", &id) == 1 && id == stx.stx_mnt_id) {
+			ret = 0;
+			break;
+		}
 	fclose(f);
 	return ret;
 }

@@ -45,5 +45,8 @@ int probe_lsm_load(struct probe_report *report);
 const struct probe_item *probe_first_failure(const struct probe_report *report);
 /* Mount point of the first mount of fstype in ROOT/proc/self/mountinfo; 0 or -ENOENT. */
 int probe_find_mount(const char *root, const char *fstype, char *buf, size_t size);
+/* The line of /proc/self/mountinfo for the mount holding path (by statx's mount id), into
+ * line; 0, -ENOENT, -EOPNOTSUPP (no mount ids) or another negative errno. */
+int probe_mount_line(const char *path, char *line, size_t size);
 
 #endif /* RAMPART_PROBE_H */
