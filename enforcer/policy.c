@@ -1495,7 +1495,29 @@ struct scan {
 	const char *p;
 };
 
-static int scan_value(struct scan *s, const char *at);
+/*
+ * Where the scan is, built into a JSON pointer only when a duplicate is reported: one
+ * link per enclosing object key or array index, on the stack.
+ */
+struct scan_at {
+	const struct scan_at *up;	/* NULL: the document */
+	const char *key;		/* NULL: an array element */
+	size_t index;
+};
+
+static const char *scan_at_text(const struct scan_at *a, char buf[PTR_MAX])
+{
+	char shown[64], up[PTR_MAX];
+
+	if (!a)
+		return strcpy(buf, ".");
+	scan_at_text(a->up, up);
+	if (!a->key)
+		return ptr_index(buf, up, a->index);
+	return ptr_key(buf, up, escape(shown, sizeof(shown), a->key, strlen(a->key)));
+}
+
+static int scan_value(struct scan *s, const struct scan_at *at);
 
 static void scan_ws(struct scan *s)
 {
@@ -1534,37 +1556,94 @@ static char *key_text(const char *start, const char *end)
 	return key;
 }
 
-static int scan_key(struct scan *s, const char *at, json_object *seen, char kat[PTR_MAX])
+/* Keys of one object seen so far: compared in a list while short, then in a hash table
+ * (so that an object with very many keys costs no quadratic time). */
+#define SCAN_KEYS_LISTED 16
+
+struct scan_keys {
+	char *list[SCAN_KEYS_LISTED];
+	size_t n;
+	json_object *set;	/* all keys, once there are more than the list holds */
+};
+
+static bool scan_keys_has(const struct scan_keys *k, const char *key)
+{
+	if (k->set)
+		return json_object_object_get_ex(k->set, key, NULL);
+	for (size_t i = 0; i < k->n; i++)
+		if (strcmp(k->list[i], key) == 0)
+			return true;
+	return false;
+}
+
+/* Adds key: 1 when the list keeps it (freed by scan_keys_free()), 0 when the hash table
+ * holds a copy (the caller still owns key), or -ENOMEM. */
+static int scan_keys_add(struct scan_keys *k, char *key)
+{
+	if (!k->set && k->n < SCAN_KEYS_LISTED) {
+		k->list[k->n++] = key;
+		return 1;
+	}
+	if (!k->set) {
+		k->set = json_object_new_object();
+		for (size_t i = 0; k->set && i < k->n; i++)
+			if (json_object_object_add(k->set, k->list[i], NULL) < 0)
+				return -ENOMEM;
+	}
+	if (!k->set || json_object_object_add(k->set, key, NULL) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static void scan_keys_free(struct scan_keys *k)
+{
+	for (size_t i = 0; i < k->n; i++)
+		free(k->list[i]);
+	json_object_put(k->set);
+}
+
+/*
+ * Reads a key; a repeated one fails naming it and the object. On success *ret_key is the
+ * key, and *ret_free says whether the caller frees it (else k keeps it).
+ */
+static int scan_key(struct scan *s, const struct scan_at *at, struct scan_keys *k,
+		    char **ret_key, bool *ret_free)
 {
 	const char *start = s->p;
-	char shown[64];
+	char where[PTR_MAX];
 	struct quoted q;
 	char *key;
-	int r = 0;
+	int r;
 
 	scan_string(s);
 	key = key_text(start, s->p);
 	if (!key)
 		return oom(s->c);
-	if (json_object_object_get_ex(seen, key, NULL))
-		r = fail(s->c, at, "duplicate key %s", quote(&q, key));
-	else if (json_object_object_add(seen, key, NULL) < 0)
-		r = oom(s->c);
-	else
-		ptr_key(kat, at, escape(shown, sizeof(shown), key, strlen(key)));
-	free(key);
-	return r;
+	if (scan_keys_has(k, key)) {
+		r = fail(s->c, scan_at_text(at, where), "duplicate key %s", quote(&q, key));
+		free(key);
+		return r;
+	}
+	r = scan_keys_add(k, key);
+	if (r < 0) {
+		free(key);
+		return oom(s->c);
+	}
+	*ret_key = key;
+	*ret_free = r == 0;
+	return 0;
 }
 
-static int scan_object(struct scan *s, const char *at)
+static int scan_object(struct scan *s, const struct scan_at *at)
 {
-	json_object *seen = json_object_new_object();
-	char kat[PTR_MAX];
+	struct scan_keys k = {};
 	int r = 0;
 
-	if (!seen)
-		return oom(s->c);
 	for (s->p++; r == 0;) {
+		struct scan_at kat = { .up = at };
+		bool owned = false;
+		char *key = NULL;
+
 		scan_ws(s);
 		if (!*s->p || *s->p == '}')
 			break;
@@ -1572,24 +1651,26 @@ static int scan_object(struct scan *s, const char *at)
 			s->p++;
 			continue;
 		}
-		r = scan_key(s, at, seen, kat);
+		r = scan_key(s, at, &k, &key, &owned);
 		if (r < 0)
 			break;
+		kat.key = key;
 		scan_ws(s);
 		if (*s->p == ':')
 			s->p++;
-		r = scan_value(s, kat);
+		r = scan_value(s, &kat);
+		if (owned)
+			free(key);
 	}
 	if (*s->p)
 		s->p++;
-	json_object_put(seen);
+	scan_keys_free(&k);
 	return r;
 }
 
-static int scan_array(struct scan *s, const char *at)
+static int scan_array(struct scan *s, const struct scan_at *at)
 {
-	char iat[PTR_MAX];
-	size_t i = 0;
+	struct scan_at iat = { .up = at };
 	int r = 0;
 
 	for (s->p++; r == 0;) {
@@ -1600,15 +1681,15 @@ static int scan_array(struct scan *s, const char *at)
 			s->p++;
 			continue;
 		}
-		r = scan_value(s, ptr_index(iat, at, i++));
+		r = scan_value(s, &iat);
+		iat.index++;
 	}
 	if (*s->p)
 		s->p++;
 	return r;
 }
 
-/* Recursion is bounded by json-c's nesting limit, which the text already passed. */
-static int scan_value(struct scan *s, const char *at)
+static int scan_value(struct scan *s, const struct scan_at *at)
 {
 	scan_ws(s);
 	switch (*s->p) {
@@ -1662,7 +1743,7 @@ static int parse_buffer(const struct pctx *c, const char *json, size_t len,
 	r = tokenize(c, json, len, &root);
 	if (r < 0)
 		return r;
-	r = scan_value(&(struct scan){ .c = c, .p = json + bom_len(json, len) }, ".");
+	r = scan_value(&(struct scan){ .c = c, .p = json + bom_len(json, len) }, NULL);
 	if (r == 0)
 		r = build(c, root, ret_policy);
 	json_object_put(root);

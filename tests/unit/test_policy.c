@@ -600,6 +600,23 @@ UNIT_TEST(err_duplicate_key)
 			   "web.json: .file[0]: duplicate key 'action'");
 }
 
+UNIT_TEST(err_duplicate_key_among_many_keys)
+{
+	/* past 16 keys an object's keys are kept in a hash table: repeats still found, both
+	 * of a key seen before the switch and of one seen after it */
+#define K20 "'k1': 1, 'k2': 1, 'k3': 1, 'k4': 1, 'k5': 1, 'k6': 1, 'k7': 1, 'k8': 1, " \
+	    "'k9': 1, 'k10': 1, 'k11': 1, 'k12': 1, 'k13': 1, 'k14': 1, 'k15': 1, "   \
+	    "'k16': 1, 'k17': 1, 'k18': 1, 'k19': 1, 'k20': 1"
+	ASSERT_PARSE_ERROR(DOC_FILE("{" K20 ", 'k3': 2}"), "web.json: .file[0]: duplicate key 'k3'");
+	ASSERT_PARSE_ERROR(DOC_FILE("{" K20 ", 'k19': 2}"),
+			   "web.json: .file[0]: duplicate key 'k19'");
+	/* the pointer names keys and indexes on the way down */
+	ASSERT_PARSE_ERROR(DOC_FILE(RULE_OK "," RULE_OK ", {'path': '/y', 'x': {'a': [1, {'b': 1, "
+				    "'b': 2}]}, 'action': 'deny'}"),
+			   "web.json: .file[2].x.a[1]: duplicate key 'b'");
+#undef K20
+}
+
 UNIT_TEST(err_api_version)
 {
 	ASSERT_PARSE_ERROR("{'apiVersion': 'rampart.dev/v2', 'name': 'web',"
