@@ -59,6 +59,7 @@ struct rp_canonbuf {
 struct rp_vcache {
 	__u64 dentry, parent, mnt, root_mnt;
 	__u64 name_hash_len;
+	__u64 cgroup_id;	/* the cgroup of the task whose open stored it */
 	__u32 rename_seq, mount_seq;
 	__u32 gen;
 	__u16 ruleset;

@@ -127,20 +127,31 @@ static __always_inline int rp_file_open_decide(struct file *file, struct rp_hold
 
 	for (int i = 0; i < RP_GEN_RETRIES; i++) {
 		__u32 gen = rp_active_gen(), rule_id = RP_RULE_NONE;
+		struct rp_vcache *cached = NULL;
 		struct rp_value *rs = NULL;
 		__u8 verdict;
 
 		if (!gen)
 			return 0;
+		/*
+		 * A cached verdict of this generation: for this task's cgroup it needs not even
+		 * the subject; for another cgroup, the same ruleset. No rule lookup at all.
+		 */
+		acc = rp_file_access(file);
+		if (!s)
+			cached = rp_vcache_find(file, acc, &snap);
+		if (rp_vcache_mine(cached, gen)) {
+			if (rp_active_gen() == gen)
+				return 0;
+			continue;
+		}
 		switch (rp_bind_subject(gen, &subj)) {
 		case RP_ALLOW_ALL:
 			return 0;
 		case RP_RETRY:
 			continue;
 		}
-		acc = rp_file_access(file);
-		/* A cached verdict of this generation and ruleset: no rule lookup at all. */
-		if (!s && rp_vcache_hit(file, &subj, acc, &snap)) {
+		if (rp_vcache_ruleset(cached, &subj)) {
 			if (rp_active_gen() == gen)
 				return 0;
 			continue;

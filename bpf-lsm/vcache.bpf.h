@@ -88,22 +88,47 @@ static __always_inline __u64 rp_vcache_name(struct dentry *dentry)
 }
 
 /*
- * Is opening file for acc known to be allowed? *snap is taken either way, before the
- * caller resolves the path, for rp_vcache_store().
+ * The entry on file for accesses acc, if nothing its path depends on changed since it
+ * was stored; NULL otherwise. *snap is taken either way, before the caller resolves the
+ * path, for rp_vcache_store(). Whose verdict the entry holds is the caller's to check:
+ * rp_vcache_mine() or rp_vcache_ruleset().
  */
-static __always_inline bool rp_vcache_hit(struct file *file, const struct rp_subject *subj,
-					  __u32 acc, struct rp_vcache_snap *snap)
+static __always_inline struct rp_vcache *rp_vcache_find(struct file *file, __u32 acc,
+							struct rp_vcache_snap *snap)
 {
 	struct dentry *dentry = file->f_path.dentry;
 	struct rp_vcache *e;
 
 	if (!rp_vcache_snap(file, snap))
-		return false;
+		return NULL;
 	e = bpf_inode_storage_get(&rp_vcache, file->f_inode, 0, 0);
 	if (!e || e->rename_seq != snap->rename_seq || e->mount_seq != snap->mount_seq ||
-	    e->root_mnt != snap->root_mnt || e->gen != subj->gen || e->ruleset != subj->ruleset ||
-	    e->access != acc || e->dentry != (__u64)dentry || e->mnt != (__u64)file->f_path.mnt ||
-	    e->parent != (__u64)dentry->d_parent || e->name_hash_len != rp_vcache_name(dentry))
+	    e->root_mnt != snap->root_mnt || e->access != acc || e->dentry != (__u64)dentry ||
+	    e->mnt != (__u64)file->f_path.mnt || e->parent != (__u64)dentry->d_parent ||
+	    e->name_hash_len != rp_vcache_name(dentry))
+		return NULL;
+	return e;
+}
+
+/*
+ * Stored under generation gen for the cgroup the current task is in: the same verdict,
+ * with no subject lookup (a cgroup's ruleset is a function of the generation).
+ */
+static __always_inline bool rp_vcache_mine(const struct rp_vcache *e, __u32 gen)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (!e || e->gen != gen || e->cgroup_id != task->cgroups->dfl_cgrp->kn->id)
+		return false;
+	__sync_fetch_and_add(&rp_vcache_hits, 1);
+	return true;
+}
+
+/* Stored for the subject's ruleset under its generation, by a task of any cgroup. */
+static __always_inline bool rp_vcache_ruleset(const struct rp_vcache *e,
+					      const struct rp_subject *subj)
+{
+	if (!e || e->gen != subj->gen || e->ruleset != subj->ruleset)
 		return false;
 	__sync_fetch_and_add(&rp_vcache_hits, 1);
 	return true;
@@ -131,6 +156,7 @@ static __always_inline void rp_vcache_store(struct file *file, const struct rp_s
 	buf->name_hash_len = rp_vcache_name(dentry);
 	buf->mnt = (__u64)file->f_path.mnt;
 	buf->root_mnt = snap->root_mnt;
+	buf->cgroup_id = subj->cgroup_id;
 	buf->gen = subj->gen;
 	buf->ruleset = subj->ruleset;
 	buf->access = acc;

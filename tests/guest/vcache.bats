@@ -171,3 +171,35 @@ denied() {
 	rp_wait_events 3
 	rp_check "three events" test "$(grep -c "\"path\":\"$T/deny/f\"" "$RP_EVENTS")" -eq 3
 }
+
+# An entry names the cgroup that stored it: a task of that cgroup is answered from it
+# without its subject being looked up, a task of another cgroup only when its ruleset is
+# the one the entry was stored for.
+@test "vcache: an entry serves cgroups of its ruleset, never a cgroup whose ruleset denies" {
+	local same other before after
+	mkdir -p "$RP_CG_ROOT$CG/a" "$RP_CG_ROOT$CG/b" "$RP_CG_ROOT$CG/c"
+	same=$(rp_policy same <<JSON
+{
+	"apiVersion": "rampart.dev/v1", "name": "same",
+	"selector": { "cgroups": ["$CG/a", "$CG/b"] },
+	"file": [ { "dir": "$T/deny", "recursive": true, "action": "deny" } ]
+}
+JSON
+)
+	other=$(rp_policy other <<JSON
+{
+	"apiVersion": "rampart.dev/v1", "name": "other",
+	"selector": { "cgroups": ["$CG/c"] },
+	"file": [ { "path": "$T/dir/ok", "action": "deny" } ]
+}
+JSON
+)
+	rp_start --policy "$same" --policy "$other"
+	CG=$CG/a served_from_cache "$T/dir/ok"
+	before=$(hits)
+	CG=$CG/b opens_ok "$T/dir/ok"
+	after=$(hits)
+	rp_check "b, same ruleset, served by a's entry ($before -> $after)" test "$after" -gt "$before"
+	CG=$CG/c denied "$T/dir/ok"
+	CG=$CG/a served_from_cache "$T/dir/ok"
+}
