@@ -54,8 +54,10 @@ loaded() {
 	rp_check "logged" grep -q "programs pinned under $set: enforcement continues" "$RP_ERR"
 }
 
-@test "pin: killed by SIGKILL and restarted 20 times, a denied open never succeeds" {
+@test "pin: killed by SIGKILL and restarted 10 times, a denied open never succeeds" {
 	local i lines opened denied
+	# tests/run-all runs this test again in a guest of its own with one CPU
+	[[ $(nproc) == 1 ]] || skip "runs in the one-CPU guest (README, Known problems)"
 	rp_start --policy "$POLICY"
 	# A worker in the cgroup tries the denied open every 2 ms, for as long as the test
 	# runs (in runs of 2 s, each printing its counts). Not flat out: in the emulated
@@ -64,7 +66,7 @@ loaded() {
 	rp_in_cgroup "$CG" sh -c 'while [ ! -e "$0/stop" ]; do rp-hammer 2 2000 - "$1"; done' \
 		"$BATS_TEST_TMPDIR" "$SECRET" > "$BATS_TEST_TMPDIR/worker.out" 2>&1 3>&- &
 	WORKER=$!
-	for i in $(seq 20); do
+	for i in $(seq 10); do
 		kill -KILL "$RP_PID"
 		wait "$RP_PID" 2> /dev/null || true
 		RP_PID=
