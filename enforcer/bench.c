@@ -249,6 +249,8 @@ static void bench_report(struct bench_ctx *b)
 	json_object_object_add(o, "rules", json_object_new_uint64(b->n_rules));
 	json_object_object_add(o, "decision_entries", json_object_new_uint64(b->n_entries));
 	json_object_object_add(o, "net_entries", json_object_new_uint64(b->n_net));
+	json_object_object_add(o, "insert_fallbacks",
+			       json_object_new_uint64(b->loader.insert_fallbacks));
 	for (int p = 0; p < BENCH__PHASES; p++)
 		json_object_object_add(o, bench_phase_names[p], bench_stats(b->ms[p], b->rounds));
 	json_object_object_add(o, "rp_decisions", bench_map(b->loader.skel->maps.rp_decisions));

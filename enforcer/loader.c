@@ -85,15 +85,21 @@ static void loader_delete(int fd, struct rp_key *keys, size_t n)
 		bpf_map_delete_elem(fd, &keys[i]);
 }
 
-static int loader_insert(int fd, const struct rp_key *keys, const struct rp_value *vals, size_t n)
+/*
+ * One batch when the kernel has them (5.6 on; a batch's elem_flags may hold only
+ * BPF_F_LOCK, so no BPF_NOEXIST: the keys carry the new generation, which no entry in
+ * the map has). Else one element at a time, counted in *fallbacks.
+ */
+static int loader_insert(int fd, const struct rp_key *keys, const struct rp_value *vals, size_t n,
+			 unsigned *fallbacks)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_NOEXIST);
 	__u32 count = n;
 
-	if (!n || bpf_map_update_batch(fd, keys, vals, &count, &opts) == 0)
+	if (!n || bpf_map_update_batch(fd, keys, vals, &count, NULL) == 0)
 		return 0;
 	if (errno != EINVAL && errno != KERNEL_ENOTSUPP && errno != EOPNOTSUPP)
 		return -errno;
+	(*fallbacks)++;
 	for (size_t i = 0; i < n; i++)
 		if (bpf_map_update_elem(fd, &keys[i], &vals[i], BPF_NOEXIST) < 0)
 			return -errno;
@@ -187,7 +193,7 @@ int loader_apply(struct loader *l, const struct compiled_set *c, __u32 *ret_gen)
 		keys[i].gen = st.active_gen;
 		vals[i] = c->entries[i].value;
 	}
-	ret = loader_insert(fd, keys, vals, c->n_entries);
+	ret = loader_insert(fd, keys, vals, c->n_entries, &l->insert_fallbacks);
 	if (!ret)
 		ret = loader_insert_net(net_fd, c->net, c->n_net, st.active_gen, net_keys);
 	if (!ret) {

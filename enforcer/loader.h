@@ -29,6 +29,7 @@ struct loader {
 	__u64 *hits;			/* rp_hits, mapped: RP_HITS_ENTRIES counters */
 	struct rp_filter *filter;	/* what rp_filter holds now; NULL: all zero */
 	int level_offset;		/* cgroup level of the root paths are under; -1: unknown */
+	unsigned insert_fallbacks;	/* applies written one entry at a time (no batch) */
 };
 
 /* Opens and loads the programs (not yet attached); 0 or a negative errno. */
