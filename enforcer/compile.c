@@ -517,16 +517,6 @@ static int net_items_add(struct net_items *l, const struct net_item *it)
 	return 0;
 }
 
-/* Do the first prefix bits of a and b agree? */
-static bool net_prefix_equal(const __u8 *a, const __u8 *b, unsigned prefix)
-{
-	unsigned bytes = prefix / 8, rest = prefix % 8;
-
-	if (memcmp(a, b, bytes) != 0)
-		return false;
-	return !rest || ((a[bytes] ^ b[bytes]) & (0xff00 >> rest) & 0xff) == 0;
-}
-
 /* Precedence: longer prefix, then narrower port range, then the stricter action. */
 static int net_item_cmp(const void *pa, const void *pb)
 {
@@ -577,50 +567,229 @@ static int compile_push_net(struct compile_ctx *cx, const struct compile_net_ent
 	return 0;
 }
 
-/* One trie node per distinct prefix; each holds every range that applies there. */
+/*
+ * The items grouped by (prefix, masked address): each group is one trie node. The ranges
+ * enclosing a node are then found with one lookup per prefix length present, not a scan.
+ */
+struct net_group {
+	__u8 addr[16];		/* masked to prefix */
+	__u8 prefix;
+	size_t first;		/* its first item in precedence order: the node's address */
+	size_t start, n;	/* its ranges: members[start] .. members[start + n - 1] */
+};
+
+struct net_index {
+	struct net_group *groups;	/* in the order of their first items */
+	size_t n_groups;
+	size_t *slots;		/* open addressing on (prefix, address): group + 1, or 0 */
+	size_t n_slots;		/* a power of two, at least twice the items */
+	size_t *item_group;	/* per item */
+	size_t *members;	/* item indices by group, each group in precedence order */
+	__u8 lengths[129];	/* the prefix lengths present, longest first */
+	unsigned n_lengths;
+};
+
+/* addr with the bits past prefix cleared: equal for two addresses whose first prefix bits
+ * agree. */
+static void net_mask(__u8 out[16], const __u8 addr[16], unsigned prefix)
+{
+	unsigned bytes = prefix / 8, rest = prefix % 8;
+
+	memset(out, 0, 16);
+	memcpy(out, addr, bytes);
+	if (rest)
+		out[bytes] = addr[bytes] & (0xff00 >> rest);
+}
+
+static __u64 net_mix(__u64 h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 33);
+}
+
+static __u64 net_hash(const __u8 addr[16], unsigned prefix)
+{
+	__u64 a, b;
+
+	memcpy(&a, addr, 8);
+	memcpy(&b, addr + 8, 8);
+	return net_mix(net_mix(a ^ prefix) ^ b);
+}
+
+/* The slot of (prefix, addr): its group's, or the empty one where it would go. */
+static size_t *net_index_slot(const struct net_index *ix, const __u8 addr[16], unsigned prefix)
+{
+	size_t s = net_hash(addr, prefix) & (ix->n_slots - 1);
+
+	for (;; s = (s + 1) & (ix->n_slots - 1)) {
+		const struct net_group *g;
+
+		if (!ix->slots[s])
+			return &ix->slots[s];
+		g = &ix->groups[ix->slots[s] - 1];
+		if (g->prefix == prefix && memcmp(g->addr, addr, 16) == 0)
+			return &ix->slots[s];
+	}
+}
+
+/* Counts item i in its group, created if i is the first item of its (prefix, address). */
+static size_t net_index_add(struct net_index *ix, const struct net_item *it, size_t i)
+{
+	__u8 addr[16];
+	size_t *slot;
+
+	net_mask(addr, it->addr, it->prefix);
+	slot = net_index_slot(ix, addr, it->prefix);
+	if (!*slot) {
+		struct net_group *g = &ix->groups[ix->n_groups++];
+
+		*g = (struct net_group){ .prefix = it->prefix, .first = i };
+		memcpy(g->addr, addr, 16);
+		*slot = ix->n_groups;
+	}
+	ix->groups[*slot - 1].n++;
+	return *slot - 1;
+}
+
+/*
+ * Item i joins its group's ranges unless the last one there is the same range: sorted by
+ * width, then lo, equal ranges of a group are adjacent, and the earlier one (or a range
+ * listed before it that holds it) shadows the later one at every node the group applies to.
+ */
+static void net_index_place(struct net_index *ix, const struct net_items *l, size_t i)
+{
+	struct net_group *g = &ix->groups[ix->item_group[i]];
+	size_t *m = ix->members + g->start;
+	const struct rp_net_port *p = &l->v[i].port, *last;
+
+	last = g->n ? &l->v[m[g->n - 1]].port : NULL;
+	if (last && last->lo == p->lo && last->hi == p->hi)
+		return;
+	m[g->n++] = i;
+}
+
+static void net_index_free(struct net_index *ix)
+{
+	free(ix->groups);
+	free(ix->slots);
+	free(ix->item_group);
+	free(ix->members);
+}
+
+static int net_index_alloc(struct net_index *ix, size_t n)
+{
+	for (ix->n_slots = 16; ix->n_slots < 2 * n; ix->n_slots *= 2)
+		;
+	ix->groups = malloc(n * sizeof(*ix->groups));
+	ix->slots = calloc(ix->n_slots, sizeof(*ix->slots));
+	ix->item_group = malloc(n * sizeof(*ix->item_group));
+	ix->members = malloc(n * sizeof(*ix->members));
+	if (!ix->groups || !ix->slots || !ix->item_group || !ix->members)
+		return -ENOMEM;
+	return 0;
+}
+
+/* Groups the l->n > 0 items, which are sorted in precedence order. */
+static int net_index_build(struct net_index *ix, const struct net_items *l)
+{
+	bool present[129] = {};
+	size_t start = 0;
+	int ret;
+
+	ret = net_index_alloc(ix, l->n);
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < l->n; i++) {
+		ix->item_group[i] = net_index_add(ix, &l->v[i], i);
+		present[l->v[i].prefix] = true;
+	}
+	for (int p = 128; p >= 0; p--)
+		if (present[p])
+			ix->lengths[ix->n_lengths++] = p;
+	for (size_t g = 0; g < ix->n_groups; g++) {
+		ix->groups[g].start = start;
+		start += ix->groups[g].n;
+		ix->groups[g].n = 0;
+	}
+	for (size_t i = 0; i < l->n; i++)
+		net_index_place(ix, l, i);
+	return 0;
+}
+
+/* Appends port to the node unless a range already listed holds it whole, and so decides
+ * every port of it. */
+static int compile_net_port(struct compile_ctx *cx, struct compile_net_entry *e,
+			    const struct rp_net_port *port)
+{
+	for (unsigned k = 0; k < e->value.n; k++)
+		if (e->value.ports[k].lo <= port->lo && e->value.ports[k].hi >= port->hi)
+			return 0;
+	if (e->value.n == RP_NET_PORTS_MAX) {
+		snprintf(cx->err->msg, sizeof(cx->err->msg),
+			 "more than %d port ranges of %s rules apply to %s in one ruleset",
+			 RP_NET_PORTS_MAX, policy_net_op_name(e->key.op), e->text);
+		return -E2BIG;
+	}
+	e->value.ports[e->value.n++] = *port;
+	return 0;
+}
+
+/*
+ * The ranges of every item whose prefix encloses the node's, in precedence order. That
+ * order sorts by prefix length first, and at each length at most one group (the node's
+ * address masked to it) encloses the node, so: lengths longest first, each group in order.
+ */
+static int compile_net_ports(struct compile_ctx *cx, const struct net_index *ix,
+			     const struct net_items *l, struct compile_net_entry *e,
+			     unsigned prefix)
+{
+	int ret = 0;
+
+	for (unsigned i = 0; i < ix->n_lengths && !ret; i++) {
+		const struct net_group *g = NULL;
+		__u8 addr[16];
+		size_t *slot;
+
+		if (ix->lengths[i] > prefix)
+			continue;
+		net_mask(addr, e->key.addr, ix->lengths[i]);
+		slot = net_index_slot(ix, addr, ix->lengths[i]);
+		if (*slot)
+			g = &ix->groups[*slot - 1];
+		for (size_t j = 0; g && j < g->n && !ret; j++)
+			ret = compile_net_port(cx, e, &l->v[ix->members[g->start + j]].port);
+	}
+	return ret;
+}
+
+/* One trie node per distinct prefix, in the order of their first items in precedence
+ * order; each holds every range that applies there. */
 static int compile_net_nodes(struct compile_ctx *cx, __u16 ruleset, enum rp_net_op op,
 			     struct net_items *l)
 {
+	struct net_index ix = {};
+	int ret;
+
+	if (!l->n)
+		return 0;
 	qsort(l->v, l->n, sizeof(*l->v), net_item_cmp);
-	for (size_t i = 0; i < l->n; i++) {
+	ret = net_index_build(&ix, l);
+	for (size_t g = 0; g < ix.n_groups && !ret; g++) {
+		const struct net_item *it = &l->v[ix.groups[g].first];
 		struct compile_net_entry e = { .key = { .ruleset = ruleset, .op = op } };
-		bool seen = false;
 
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = l->v[j].prefix == l->v[i].prefix &&
-			       net_prefix_equal(l->v[j].addr, l->v[i].addr, l->v[i].prefix);
-		if (seen)
-			continue;
-		e.key.prefixlen = RP_NET_KEY_HDR_BITS + l->v[i].prefix;
-		memcpy(e.key.addr, l->v[i].addr, 16);
-		net_addr_text(e.key.addr, l->v[i].prefix, e.text, sizeof(e.text));
-		for (size_t j = 0; j < l->n; j++) {
-			const struct net_item *it = &l->v[j];
-			bool shadowed = false;
-
-			if (it->prefix > l->v[i].prefix ||
-			    !net_prefix_equal(it->addr, e.key.addr, it->prefix))
-				continue;
-			/* A range already listed whole decides every port of this one. */
-			for (unsigned k = 0; k < e.value.n && !shadowed; k++)
-				shadowed = e.value.ports[k].lo <= it->port.lo &&
-					   e.value.ports[k].hi >= it->port.hi;
-			if (shadowed)
-				continue;
-			if (e.value.n == RP_NET_PORTS_MAX) {
-				snprintf(cx->err->msg, sizeof(cx->err->msg),
-					 "more than %d port ranges of %s rules apply to %s in one "
-					 "ruleset", RP_NET_PORTS_MAX, policy_net_op_name(op), e.text);
-				return -E2BIG;
-			}
-			e.value.ports[e.value.n++] = it->port;
-		}
-		int ret = compile_push_net(cx, &e);
-
-		if (ret)
-			return ret;
+		e.key.prefixlen = RP_NET_KEY_HDR_BITS + it->prefix;
+		memcpy(e.key.addr, it->addr, 16);
+		net_addr_text(e.key.addr, it->prefix, e.text, sizeof(e.text));
+		ret = compile_net_ports(cx, &ix, l, &e, it->prefix);
+		if (!ret)
+			ret = compile_push_net(cx, &e);
 	}
-	return 0;
+	net_index_free(&ix);
+	return ret;
 }
 
 static int compile_net_create(struct compile_ctx *cx, struct rp_value *rs, __u16 ruleset,
