@@ -121,6 +121,19 @@ static __always_inline __u8 rp_net_inet_verdict(const struct rp_subject *subj,
 	return RP_ACT_NONE;
 }
 
+/*
+ * The ruleset shapes that can decide req: without one of them rp_net_verdict() allows,
+ * so a ruleset with only connect rules costs socket creation no lookup beyond its own.
+ */
+static __always_inline __u32 rp_net_shapes(const struct rp_net_req *req)
+{
+	if (req->obj.op == RP_NET_CREATE)
+		return RP_SHAPE_NET_CREATE | RP_SHAPE_NET_DEFAULT;
+	if (req->flags & RP_EVF_UNIX)
+		return RP_SHAPE_NET_UNIX | RP_SHAPE_NET_DEFAULT;
+	return RP_SHAPE_NET_INET | RP_SHAPE_NET_DEFAULT;
+}
+
 static __always_inline __u8 rp_net_verdict(const struct rp_subject *subj,
 					   const struct rp_value *rs,
 					   const struct rp_net_req *req, __u32 *rule_id)

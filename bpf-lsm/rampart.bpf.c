@@ -55,14 +55,17 @@ static __always_inline int rp_undecided(const struct rp_subject *subj, int cat, 
 	return !rs || (rs->shape_flags & denies) ? -EPERM : 0;
 }
 
-/* Does the ruleset have anything to say in this category, for these accesses? */
+/*
+ * Does the ruleset have anything to say in this category, for these accesses? For the
+ * network, acc holds the shapes that can decide the operation (rp_net_shapes()).
+ */
 static __always_inline bool rp_relevant(const struct rp_value *rs, int cat, __u32 acc)
 {
 	if (cat == RP_CAT_FILE)
 		return rp_file_relevant(rs, acc);
 	if (cat == RP_CAT_EXEC)
 		return rs->shape_flags & RP_SHAPE_EXEC_RULES;
-	return rs->shape_flags & RP_SHAPE_NET;
+	return rs->shape_flags & acc;
 }
 
 enum rp_bound_to { RP_ALLOW_ALL, RP_RETRY, RP_MISSING, RP_DECIDE };
@@ -335,7 +338,7 @@ static __always_inline int rp_net_decide_held(struct rp_net_req *req, const stru
 
 		if (!gen)
 			return 0;
-		switch (rp_bind(gen, RP_CAT_NET, 0, &subj, &rs)) {
+		switch (rp_bind(gen, RP_CAT_NET, rp_net_shapes(req), &subj, &rs)) {
 		case RP_ALLOW_ALL:
 			return 0;
 		case RP_RETRY:

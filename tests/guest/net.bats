@@ -163,6 +163,24 @@ serve() {
 	rp_contains "default names itself" "$line" '"rule":"defaults.network"'
 }
 
+@test "network: a deny default with no creation rule still decides socket creation" {
+	rp_start --policy "$(net_policy nocreate '"defaults": { "network": "deny" }, "network": [
+		{ "connect": { "address": "127.0.0.1", "ports": [5353] }, "action": "allow" } ]')"
+	expect "creation denied by the default alone" EPERM create inet dgram
+	line=$(net_ev "creation default event" '"operation":"create"')
+	rp_contains "creation default names itself" "$line" '"rule":"defaults.network"'
+}
+
+@test "network: connect rules alone leave socket creation and unix connects allowed" {
+	serve stream "$T/api.sock"
+	rp_start --policy "$(net_policy connectonly '"network": [
+		{ "connect": { "address": "127.0.0.1", "ports": [5354] }, "action": "deny" } ]')"
+	expect "creation allowed: no creation rule" ok create inet stream
+	expect "unix connect allowed: no unix rule" ok unix-connect "$T/api.sock"
+	expect "connect denied by its rule" EPERM connect udp 127.0.0.1 5354
+	expect "other port allowed" ok connect udp 127.0.0.1 5353
+}
+
 @test "network: unix connects are decided by the name the server bound" {
 	mkdir -p "$T/run" "$T/other"
 	serve stream "$T/run/api.sock"
