@@ -128,7 +128,9 @@ struct rp_task {
 	__u32 gen;		/* 0: no answer yet */
 	__u16 ruleset;
 	__u8 selected;
-	__u8 pad;
+	__u8 has_shape;		/* shape_flags holds the ruleset's (immutable in a gen) */
+	__u16 shape_flags;
+	__u16 pad[3];
 };
 
 struct {

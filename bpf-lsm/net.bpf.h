@@ -134,11 +134,9 @@ static __always_inline __u32 rp_net_shapes(const struct rp_net_req *req)
 	return RP_SHAPE_NET_INET | RP_SHAPE_NET_DEFAULT;
 }
 
-static __always_inline __u8 rp_net_verdict(const struct rp_subject *subj,
-					   const struct rp_value *rs,
+static __always_inline __u8 rp_net_verdict(const struct rp_subject *subj, __u16 shape,
 					   const struct rp_net_req *req, __u32 *rule_id)
 {
-	__u16 shape = rs->shape_flags;
 	struct rp_value *v;
 	__u8 verdict = RP_ACT_NONE;
 

@@ -320,6 +320,28 @@ static __always_inline bool rp_net_fill_addr(const struct rp_net_src *src, struc
 }
 
 /*
+ * rp_bind() for a network hook, which needs of the ruleset only its shapes: those the
+ * task's cached subject carries spare the ruleset lookup.
+ */
+static __always_inline int rp_net_bind(__u32 gen, const struct rp_net_req *req,
+				       struct rp_subject *subj, __u16 *ret_shape)
+{
+	struct rp_value *rs = NULL;
+	int ret = rp_bind_subject(gen, subj);
+
+	if (ret != RP_DECIDE)
+		return ret;
+	if (subj->has_shape) {
+		*ret_shape = subj->shape_flags;
+		return subj->shape_flags & rp_net_shapes(req) ? RP_DECIDE : RP_ALLOW_ALL;
+	}
+	ret = rp_bind_ruleset(gen, RP_CAT_NET, rp_net_shapes(req), subj, &rs);
+	if (ret == RP_DECIDE)
+		*ret_shape = rs->shape_flags;
+	return ret;
+}
+
+/*
  * The decision skeleton of every network hook. The subject comes first: an address or
  * a unix peer's name is read (into the task's scratch) only for a selected task whose
  * ruleset has network rules.
@@ -333,12 +355,12 @@ static __always_inline int rp_net_decide_held(struct rp_net_req *req, const stru
 
 	for (int i = 0; i < RP_GEN_RETRIES; i++) {
 		__u32 gen = rp_active_gen(), rule_id = RP_RULE_NONE;
-		struct rp_value *rs = NULL;
+		__u16 shape = 0;
 		__u8 verdict;
 
 		if (!gen)
 			return 0;
-		switch (rp_bind(gen, RP_CAT_NET, rp_net_shapes(req), &subj, &rs)) {
+		switch (rp_net_bind(gen, req, &subj, &shape)) {
 		case RP_ALLOW_ALL:
 			return 0;
 		case RP_RETRY:
@@ -359,7 +381,7 @@ static __always_inline int rp_net_decide_held(struct rp_net_req *req, const stru
 							 (struct rp_pathbuf *)s->ev.path);
 			req->unix_hash = rp_hash((struct rp_pathbuf *)s->ev.path, req->name_len);
 		}
-		verdict = rp_net_verdict(&subj, rs, req, &rule_id);
+		verdict = rp_net_verdict(&subj, shape, req, &rule_id);
 		if (rp_active_gen() != gen)
 			continue;
 		rp_count_hit(gen, rule_id);

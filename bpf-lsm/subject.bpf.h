@@ -6,8 +6,10 @@
 struct rp_subject {
 	__u32 gen;
 	__u16 ruleset;
-	__u16 pad;
+	__u16 shape_flags;	/* the ruleset's, when has_shape */
 	__u64 cgroup_id;	/* the task's own cgroup */
+	__u8 has_shape;
+	__u8 pad[7];
 };
 
 static __always_inline __u32 rp_active_gen(void)
@@ -98,22 +100,32 @@ static __always_inline bool rp_subject_find(__u32 gen, struct rp_subject *subj)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 cgid = task->cgroups->dfl_cgrp->kn->id;	/* bpf_get_current_cgroup_id(), by BTF */
+	struct rp_value *rs;
 	struct rp_task *t;
 	__u16 ruleset = 0;
 	bool selected;
 
+	subj->has_shape = 0;
 	t = bpf_task_storage_get(&rp_tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (t && t->gen == gen && t->cgroup_id == cgid) {
 		selected = t->selected;
 		ruleset = t->ruleset;
+		subj->has_shape = t->has_shape;
+		subj->shape_flags = t->shape_flags;
 	} else {
 		selected = rp_subject_walk(gen, task, &ruleset);
 		/* Cache only an answer for the cgroup it was keyed by: not across a move. */
 		if (t && bpf_get_current_cgroup_id() == cgid) {
+			/* a ruleset's shapes are fixed for its generation: kept beside it */
+			rs = selected ? rp_lookup(gen, RP_KEY_RULESET, ruleset, 0) : NULL;
+			t->has_shape = rs != NULL;
+			t->shape_flags = rs ? rs->shape_flags : 0;
 			t->cgroup_id = cgid;
 			t->ruleset = ruleset;
 			t->selected = selected;
 			t->gen = gen;
+			subj->has_shape = t->has_shape;
+			subj->shape_flags = t->shape_flags;
 		}
 	}
 	if (!selected)

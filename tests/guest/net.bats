@@ -181,6 +181,32 @@ serve() {
 	expect "other port allowed" ok connect udp 127.0.0.1 5353
 }
 
+@test "network: one task across a reload: the shapes it cached follow the new set" {
+	local pid
+	mkfifo "$T/go"
+	rp_start --policy "$(net_policy shapes '"network": [
+		{ "connect": { "address": "127.0.0.1", "ports": [5354] }, "action": "deny" } ]')"
+	# One bash process in the cgroup: the same task (and task storage) on both sides.
+	rp_in_cgroup "$CG" bash -c 'try() {
+			if { exec 3<>"/dev/udp/127.0.0.1/$1"; } 2>/dev/null; then exec 3>&-; echo ok
+			else echo EPERM; fi
+		}
+		try 5353; try 5354; read -r _ < "$0"; try 5353' "$T/go" > "$T/out" 3>&- &
+	pid=$!
+	for _ in $(seq 50); do [[ $(wc -l < "$T/out") -ge 2 ]] && break; sleep 0.1; done
+	rp_stop
+	rp_start --policy "$(net_policy shapes '"network": [
+		{ "connect": { "address": "127.0.0.1", "ports": [5354] }, "action": "deny" },
+		{ "create": { "family": "inet", "type": "dgram" }, "action": "deny" } ]')"
+	echo go > "$T/go"
+	wait "$pid"
+	run cat "$T/out"
+	# before the reload: allowed, then denied by the connect rule; after it: by creation
+	rp_check "same task, both sides of the reload" [ "$output" = $'ok\nEPERM\nEPERM' ]
+	line=$(net_ev "creation event" '"operation":"create"')
+	rp_contains "creation rule" "$line" '"rule":"network[1]"'
+}
+
 @test "network: unix connects are decided by the name the server bound" {
 	mkdir -p "$T/run" "$T/other"
 	serve stream "$T/run/api.sock"
