@@ -66,16 +66,27 @@ static inline __u64 rp_hash_load(const void *buf, __u32 word, __u32 len)
 }
 #endif
 
-/* len must be below RP_PATH_MAX; longer strings are never hashed (they cannot match). */
-static __always_inline __u64 rp_siphash(const void *buf, __u32 len, const struct rp_hash_key *key)
+/*
+ * SipHash in three steps, so that the state after a prefix can be kept and the hash of
+ * prefix + suffix finished from it later (bpf-lsm/dcache.bpf.h keeps a directory's).
+ */
+struct rp_sip {
+	__u64 v[4];
+};
+
+static __always_inline void rp_sip_init(struct rp_sip *st, const struct rp_hash_key *key)
 {
-	__u64 v0 = 0x736f6d6570736575ULL ^ key->k0;
-	__u64 v1 = 0x646f72616e646f6dULL ^ key->k1;
-	__u64 v2 = 0x6c7967656e657261ULL ^ key->k0;
-	__u64 v3 = 0x7465646279746573ULL ^ key->k1;
-	__u32 nwords = (len / 8) & (RP_PATH_MAX / 8 - 1);
-	__u32 rem = len & 7;
-	__u64 m, b;
+	st->v[0] = 0x736f6d6570736575ULL ^ key->k0;
+	st->v[1] = 0x646f72616e646f6dULL ^ key->k1;
+	st->v[2] = 0x6c7967656e657261ULL ^ key->k0;
+	st->v[3] = 0x7465646279746573ULL ^ key->k1;
+}
+
+/* Takes in the first nwords whole words of buf (len bytes long: see rp_hash_load()). */
+static __always_inline void rp_sip_words(struct rp_sip *st, const void *buf, __u32 nwords,
+					 __u32 len)
+{
+	__u64 v0 = st->v[0], v1 = st->v[1], v2 = st->v[2], v3 = st->v[3], m;
 
 	for (__u32 i = 0; i < RP_PATH_MAX / 8; i++) {
 		if (i >= nwords)
@@ -86,9 +97,21 @@ static __always_inline __u64 rp_siphash(const void *buf, __u32 len, const struct
 		RP_SIPROUND(v0, v1, v2, v3);
 		v0 ^= m;
 	}
-	b = (__u64)len << 56;
+	st->v[0] = v0;
+	st->v[1] = v1;
+	st->v[2] = v2;
+	st->v[3] = v3;
+}
+
+/* The hash of a string of total bytes whose last total % 8 bytes are the low ones of last. */
+static __always_inline __u64 rp_sip_final(const struct rp_sip *st, __u64 last, __u32 total)
+{
+	__u64 v0 = st->v[0], v1 = st->v[1], v2 = st->v[2], v3 = st->v[3];
+	__u32 rem = total & 7;
+	__u64 b = (__u64)total << 56;
+
 	if (rem)
-		b |= rp_hash_load(buf, nwords, len) & ((1ULL << (rem * 8)) - 1);
+		b |= last & ((1ULL << (rem * 8)) - 1);
 	v3 ^= b;
 	RP_SIPROUND(v0, v1, v2, v3);
 	RP_SIPROUND(v0, v1, v2, v3);
@@ -99,6 +122,29 @@ static __always_inline __u64 rp_siphash(const void *buf, __u32 len, const struct
 	RP_SIPROUND(v0, v1, v2, v3);
 	RP_SIPROUND(v0, v1, v2, v3);
 	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/*
+ * The hash of a string of total bytes (below RP_PATH_MAX) whose first done words st has
+ * taken in already; buf holds the rest of it, from byte done * 8 on.
+ */
+static __always_inline __u64 rp_sip_resume(const struct rp_sip *st, __u32 done, const void *buf,
+					   __u32 total)
+{
+	__u32 n = total - done * 8, nwords = (n / 8) & (RP_PATH_MAX / 8 - 1);
+	struct rp_sip rest = *st;
+
+	rp_sip_words(&rest, buf, nwords, n);
+	return rp_sip_final(&rest, n & 7 ? rp_hash_load(buf, nwords, n) : 0, total);
+}
+
+/* len must be below RP_PATH_MAX; longer strings are never hashed (they cannot match). */
+static __always_inline __u64 rp_siphash(const void *buf, __u32 len, const struct rp_hash_key *key)
+{
+	struct rp_sip st;
+
+	rp_sip_init(&st, key);
+	return rp_sip_resume(&st, 0, buf, len);
 }
 
 #endif /* RAMPART_SIPHASH_H */

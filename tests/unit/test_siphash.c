@@ -172,3 +172,31 @@ UNIT_TEST(siphash_longest_path_reads_only_len_bytes)
 	free(buf);
 	ASSERT_EQ(got, want, "4095-byte string matches reference");
 }
+
+/*
+ * What the directory cache does: keep the state after a directory's whole words, then
+ * finish the hash of directory + name from that state, the directory's last bytes and
+ * the name. Every split point of strings of every length up to 40 bytes, plus a long one.
+ */
+UNIT_TEST(siphash_resumed_from_a_prefix_state_matches_the_whole)
+{
+	static const char text[] = "/var/lib/containers/storage/overlay/l/ABCDEFGHIJKLMNOP/f";
+	unsigned char rest[RP_PATH_MAX];
+	char what[96];
+
+	for (__u32 len = 0; len <= 40; len++) {
+		for (__u32 split = 0; split <= len; split++) {
+			__u32 done = split / 8;
+			struct rp_sip st;
+
+			rp_sip_init(&st, &ref_key);
+			rp_sip_words(&st, text, done, split);
+			/* rest: the prefix's last split % 8 bytes, then the remainder */
+			memcpy(rest, text + done * 8, len - done * 8);
+			snprintf(what, sizeof(what), "length %u resumed after %u bytes", len, split);
+			ASSERT_EQ(rp_sip_resume(&st, done, rest, len),
+				  ref_siphash((const unsigned char *)text, len, ref_key.k0, ref_key.k1),
+				  what);
+		}
+	}
+}
