@@ -74,6 +74,39 @@ struct {
 	__type(value, struct rp_vcache);
 } rp_vcache SEC(".maps");
 
+/* Per access bit: the action decided so far and the rule that decided it. */
+struct rp_decision {
+	__u32 id[RP_ACC_BITS];
+	__u16 actions;
+	__u16 covered;	/* access bits decided */
+	__u32 want;	/* access bits this decision may take */
+	__u32 pad;
+};
+
+/*
+ * A directory's resolved path, on the directory's inode, as what hashing a file's path
+ * needs of it (bpf-lsm/dcache.bpf.h): the SipHash state after the whole words of the
+ * prefix (the directory's path and a '/'), its last bytes, and what the dir and tree
+ * rules of one ruleset decide for the directory's direct entries.
+ */
+struct rp_dcache {
+	__u64 dentry, mnt, root_mnt;
+	struct rp_sip sip;	/* after the prefix's len / 8 whole words */
+	__u64 tail;		/* the prefix's last len % 8 bytes, the rest zero */
+	__u32 rename_seq, mount_seq;
+	__u32 gen;
+	__u16 ruleset;
+	__u16 len;		/* prefix length */
+	struct rp_decision dirs;	/* what dir and tree rules decide, per access */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct rp_dcache);
+} rp_dcache SEC(".maps");
+
 struct rp_scratch {
 	struct rp_event ev;		/* the event, whose path[] is the object's path */
 	struct rp_pathbuf parent;	/* exec: the executing program's path */
@@ -81,6 +114,7 @@ struct rp_scratch {
 	struct rp_pathinfo obj;
 	struct rp_pathinfo par;
 	struct rp_vcache vcache;	/* file_open: the entry being stored */
+	struct rp_dcache dcache;	/* file_open: the directory entry being stored */
 };
 
 /*

@@ -8,15 +8,6 @@
 #ifndef RAMPART_MATCH_BPF_H
 #define RAMPART_MATCH_BPF_H
 
-/* Per access bit: the action decided so far and the rule that decided it. */
-struct rp_decision {
-	__u32 id[RP_ACC_BITS];
-	__u16 actions;
-	__u16 covered;	/* access bits decided */
-	__u32 want;	/* access bits this decision may take */
-	__u32 pad;
-};
-
 /* Global (verified once): the keyed hash of the first len bytes of p. */
 __noinline __u64 rp_hash(const struct rp_pathbuf *p, __u32 len)
 {

@@ -22,6 +22,7 @@
 #include "match.bpf.h"
 #include "file.bpf.h"
 #include "vcache.bpf.h"
+#include "dcache.bpf.h"
 #include "exec.bpf.h"
 #include "net.bpf.h"
 #include "guard.bpf.h"
@@ -130,8 +131,10 @@ static __always_inline int rp_file_open_decide(struct file *file, struct rp_hold
 
 	for (int i = 0; i < RP_GEN_RETRIES; i++) {
 		__u32 gen = rp_active_gen(), rule_id = RP_RULE_NONE;
+		struct rp_vcache_snap dsnap = {};
 		struct rp_vcache *cached = NULL;
 		struct rp_value *rs = NULL;
+		bool store_dir = false;
 		__u8 verdict;
 
 		if (!gen)
@@ -171,6 +174,19 @@ static __always_inline int rp_file_open_decide(struct file *file, struct rp_hold
 			s = rp_scratch_get(h);
 			if (!s)
 				return rp_undecided(&subj, RP_CAT_FILE, &rp_undecided_no_memory);
+			/* a known directory: the name's hash, no bpf_d_path() (dcache.bpf.h) */
+			switch (rp_dcache_decide(file, &subj, rs, s, acc, &snap, &dsnap, &verdict,
+						 &rule_id)) {
+			case RP_DC_ALLOW:
+				if (rp_active_gen() != gen)
+					break;	/* decided in full below, then again */
+				rp_count_hit(gen, rule_id);
+				rp_vcache_store(file, &subj, acc, &snap, &s->vcache);
+				return 0;
+			case RP_DC_MISS:
+				store_dir = true;
+				break;
+			}
 			err = rp_prepare(&file->f_path, (struct rp_pathbuf *)s->ev.path,
 					 &s->ev.path_len, &s->obj, &hash);
 			s->ev.access = acc;
@@ -179,6 +195,8 @@ static __always_inline int rp_file_open_decide(struct file *file, struct rp_hold
 		if (rp_active_gen() != gen)
 			continue;	/* a swap happened while deciding: decide again */
 		rp_count_hit(gen, rule_id);
+		if (!err && store_dir)
+			rp_dcache_store(file, &subj, rs, s, &dsnap);
 		if (!err && verdict != RP_ACT_DENY && verdict != RP_ACT_AUDIT) {
 			rp_vcache_store(file, &subj, acc, &snap, &s->vcache);
 			return 0;

@@ -59,26 +59,41 @@ struct rp_vcache_snap {
 	__u32 rename_seq, mount_seq;
 };
 
-/* May the verdict on file be cached for the current task? Takes the snapshot if so. */
-static __always_inline bool rp_vcache_snap(struct file *file, struct rp_vcache_snap *snap)
+/* Is the inode on a local file system, whose names change only through the VFS? */
+static __always_inline bool rp_local_fs(const struct inode *inode)
+{
+	unsigned long magic = inode->i_sb->s_magic;
+
+	return magic == RP_TMPFS_MAGIC || magic == RP_EXT4_MAGIC || magic == RP_XFS_MAGIC ||
+	       magic == RP_BTRFS_MAGIC || magic == RP_OVERLAYFS_MAGIC;
+}
+
+/*
+ * Takes the snapshot, if the current task's root is the root of its mount (so that the
+ * root vfsmount names it) and no rename or mount change is in progress.
+ */
+static __always_inline bool rp_snap_take(struct rp_vcache_snap *snap)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct inode *inode = file->f_inode;
 	struct vfsmount *root = task->fs->root.mnt;
-	unsigned long magic;
 
 	snap->root_mnt = 0;
-	if ((inode->i_mode & RP_S_IFMT) != RP_S_IFREG || inode->i_nlink != 1 ||
-	    task->fs->root.dentry != root->mnt_root)
-		return false;
-	magic = inode->i_sb->s_magic;
-	if (magic != RP_TMPFS_MAGIC && magic != RP_EXT4_MAGIC && magic != RP_XFS_MAGIC &&
-	    magic != RP_BTRFS_MAGIC && magic != RP_OVERLAYFS_MAGIC)
-		return false;
-	if (!rp_vcache_seqs(&snap->rename_seq, &snap->mount_seq))
+	if (task->fs->root.dentry != root->mnt_root ||
+	    !rp_vcache_seqs(&snap->rename_seq, &snap->mount_seq))
 		return false;
 	snap->root_mnt = (__u64)root;
 	return true;
+}
+
+/* May the verdict on file be cached for the current task? Takes the snapshot if so. */
+static __always_inline bool rp_vcache_snap(struct file *file, struct rp_vcache_snap *snap)
+{
+	struct inode *inode = file->f_inode;
+
+	snap->root_mnt = 0;
+	if ((inode->i_mode & RP_S_IFMT) != RP_S_IFREG || inode->i_nlink != 1 || !rp_local_fs(inode))
+		return false;
+	return rp_snap_take(snap);
 }
 
 /* The name hash and length of a dentry, as one number. */

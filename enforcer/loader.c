@@ -341,6 +341,12 @@ void loader_vcache_counts(const struct loader *l, __u64 *hits, __u64 *stores)
 	*stores = __atomic_load_n(&l->skel->bss->rp_vcache_stores, __ATOMIC_RELAXED);
 }
 
+void loader_dcache_counts(const struct loader *l, __u64 *hits, __u64 *stores)
+{
+	*hits = __atomic_load_n(&l->skel->bss->rp_dcache_hits, __ATOMIC_RELAXED);
+	*stores = __atomic_load_n(&l->skel->bss->rp_dcache_stores, __ATOMIC_RELAXED);
+}
+
 __u64 loader_rule_hits(const struct loader *l, __u32 gen, __u32 rule_id)
 {
 	if (!l->hits || !gen || rule_id >= RP_RULES_MAX || (gen != l->gen && gen + 1 != l->gen))

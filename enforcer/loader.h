@@ -68,6 +68,8 @@ __u64 loader_lost_events(const struct loader *l);
 __u64 loader_undecided_events(const struct loader *l, bool no_memory);
 /* file_open's verdict cache: opens decided from it, and verdicts stored in it. */
 void loader_vcache_counts(const struct loader *l, __u64 *hits, __u64 *stores);
+/* Opens decided from file_open's directory cache, and directories stored in it. */
+void loader_dcache_counts(const struct loader *l, __u64 *hits, __u64 *stores);
 /* Decisions taken in full by rule rule_id of generation gen since it went live; 0 for a
  * generation other than the live one or the one before it. */
 __u64 loader_rule_hits(const struct loader *l, __u32 gen, __u32 rule_id);

@@ -127,9 +127,10 @@ static json_object *run_status_kernel(const struct run_ctx *rc)
 static json_object *run_status_events(const struct run_ctx *rc)
 {
 	json_object *o = json_object_new_object();
-	__u64 hits, stores;
+	__u64 hits, stores, dhits, dstores;
 
 	loader_vcache_counts(&rc->loader, &hits, &stores);
+	loader_dcache_counts(&rc->loader, &dhits, &dstores);
 	json_object_object_add(o, "read", json_object_new_uint64(rc->events));
 	json_object_object_add(o, "published", json_object_new_uint64(rc->flood.published));
 	json_object_object_add(o, "coalesced", json_object_new_uint64(rc->flood.coalesced));
@@ -144,6 +145,8 @@ static json_object *run_status_events(const struct run_ctx *rc)
 				       rc->sinks.server.epfd >= 0 ? rc->sinks.server.n_clients : 0));
 	json_object_object_add(o, "verdict_cache_hits", json_object_new_uint64(hits));
 	json_object_object_add(o, "verdict_cache_stores", json_object_new_uint64(stores));
+	json_object_object_add(o, "dir_cache_hits", json_object_new_uint64(dhits));
+	json_object_object_add(o, "dir_cache_stores", json_object_new_uint64(dstores));
 	return o;
 }
 
@@ -299,13 +302,14 @@ char *run_metrics(void *ctx)
 	const struct run_ctx *rc = ctx;
 	char *buf = NULL;
 	size_t len = 0, dec, net;
-	__u64 hits, stores;
+	__u64 hits, stores, dhits, dstores;
 	FILE *f = open_memstream(&buf, &len);
 
 	if (!f)
 		return NULL;
 	loader_map_usage(&rc->loader, &dec, &net);
 	loader_vcache_counts(&rc->loader, &hits, &stores);
+	loader_dcache_counts(&rc->loader, &dhits, &dstores);
 	run_metrics_rules(f, rc);
 	run_metric(f, "rampart_events_total", "counter", "Decision events read from the kernel.");
 	fprintf(f, "rampart_events_total %llu\n", rc->events);
@@ -331,6 +335,9 @@ char *run_metrics(void *ctx)
 	run_metric(f, "rampart_verdict_cache_hits_total", "counter",
 		   "Opens decided from file_open's verdict cache.");
 	fprintf(f, "rampart_verdict_cache_hits_total %llu\n", (unsigned long long)hits);
+	run_metric(f, "rampart_dir_cache_hits_total", "counter",
+		   "Opens decided from file_open's directory cache, without bpf_d_path().");
+	fprintf(f, "rampart_dir_cache_hits_total %llu\n", (unsigned long long)dhits);
 	run_metric(f, "rampart_map_entries", "gauge", "Entries in a BPF map now.");
 	fprintf(f, "rampart_map_entries{map=\"rp_decisions\"} %zu\n", dec);
 	fprintf(f, "rampart_map_entries{map=\"rp_net\"} %zu\n", net);

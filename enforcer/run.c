@@ -288,10 +288,11 @@ static void run_on_status(struct run_ctx *rc)
 	__u64 no_memory = loader_undecided_events(&rc->loader, true);
 	size_t clients = rc->sinks.server.epfd >= 0 ? rc->sinks.server.n_clients : 0;
 	json_object *o = run_meta_line("status");
-	__u64 hits, stores;
+	__u64 hits, stores, dhits, dstores;
 
 	run_status = 0;
 	loader_vcache_counts(&rc->loader, &hits, &stores);
+	loader_dcache_counts(&rc->loader, &dhits, &dstores);
 	if (o) {
 		json_object_object_add(o, "generation", json_object_new_int64(rc->live_gen));
 		json_object_object_add(o, "events", json_object_new_uint64(rc->events));
@@ -306,15 +307,18 @@ static void run_on_status(struct run_ctx *rc)
 		json_object_object_add(o, "clients", json_object_new_uint64(clients));
 		json_object_object_add(o, "verdict_cache_hits", json_object_new_uint64(hits));
 		json_object_object_add(o, "verdict_cache_stores", json_object_new_uint64(stores));
+		json_object_object_add(o, "dir_cache_hits", json_object_new_uint64(dhits));
+		json_object_object_add(o, "dir_cache_stores", json_object_new_uint64(dstores));
 		run_publish_json(rc, o);
 	}
 	log_info("status: generation %u; %llu events read, %llu lines published, %llu "
 		 "coalesced, %llu rate-limited; %llu lost in the kernel; %llu + %llu undecided "
-		 "(set changing, no memory); %zu socket clients; verdict cache: %llu hits, "
-		 "%llu stored", rc->live_gen, rc->events,
+		 "(set changing, no memory); %zu socket clients; directory cache: %llu hits, "
+		 "%llu stored; verdict cache: %llu hits, %llu stored", rc->live_gen, rc->events,
 		 rc->flood.published, rc->flood.coalesced, rc->flood.suppressed,
 		 (unsigned long long)lost, (unsigned long long)changing,
-		 (unsigned long long)no_memory, clients, (unsigned long long)hits,
+		 (unsigned long long)no_memory, clients, (unsigned long long)dhits,
+		 (unsigned long long)dstores, (unsigned long long)hits,
 		 (unsigned long long)stores);
 }
 

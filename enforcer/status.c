@@ -146,6 +146,8 @@ int status_print_text(const char *line, FILE *f)
 		status_u64(ev, "undecided_no_memory"), status_u64(ev, "stream_clients"));
 	fprintf(f, "verdict cache: %llu hits, %llu stored\n",
 		status_u64(ev, "verdict_cache_hits"), status_u64(ev, "verdict_cache_stores"));
+	fprintf(f, "directory cache: %llu hits, %llu stored\n",
+		status_u64(ev, "dir_cache_hits"), status_u64(ev, "dir_cache_stores"));
 	status_features(status_get(o, "features"), f);
 	status_programs(o, f);
 	status_maps_kernel(o, f);

@@ -28,7 +28,7 @@
 #define RP_HITS_ENTRIES (2 * RP_RULES_MAX)
 #define RP_HITS_INDEX(gen, rule_id) (((gen) & 1) * RP_RULES_MAX + (rule_id))
 /* A set's verdict lookups are retried this often when a swap happens mid-decision. */
-#define RP_GEN_RETRIES 4
+#define RP_GEN_RETRIES 3
 
 /* Directories named by dir rules are at most this deep ("/" is 0, "/etc" is 1). */
 #define RP_RULE_DEPTH_MAX 31
