@@ -44,6 +44,9 @@ static __always_inline struct dentry *rp_dcache_dir(struct file *file)
 	if (dir == dentry || dentry == file->f_path.mnt->mnt_root || !dentry->d_hash.pprev ||
 	    !rp_local_fs(dir->d_inode))
 		return NULL;
+	/* The task's root itself resolves in fewer instructions than the entry takes. */
+	if (dir == bpf_get_current_task_btf()->fs->root.dentry)
+		return NULL;
 	return dir;
 }
 
@@ -79,17 +82,24 @@ __noinline __u64 rp_dcache_hash(const struct rp_dcache *e, const struct rp_pathb
 
 /*
  * Global: the verdict for the accesses of m from the exact rule on m->full_hash (when
- * has_paths), then e's dir and tree decision, then the defaults of rs.
+ * has_paths), then e's dir and tree decision, then the defaults of rs: what
+ * rp_match_all() decides for a ruleset without globs.
  */
 __noinline __u8 rp_dcache_verdict(const struct rp_match *m, const struct rp_dcache *e,
 				  const struct rp_value *rs, int has_paths, __u32 *rule_id)
 {
 	struct rp_decision d = {};
+	struct rp_value *v = NULL;
 
 	if (!m || !e || !rs || !rule_id)
 		return RP_ACT_DENY;
+	/* file rules have no parent classes: the exact entry alone is the level */
 	if (has_paths)
-		rp_match_level(m, m->kind + RP_KIND_PATH, m->full_hash, &d);
+		v = rp_lookup(m->gen, m->kind + RP_KIND_PATH, m->ruleset, m->full_hash);
+	if (v)
+		rp_take(&d, v, m->want);
+	else if (!(e->dirs.covered & m->want))
+		return rp_conclude(&d, rs->actions, rs->id, m->want, rule_id);	/* the defaults */
 	for (int bit = 0; bit < RP_ACC_BITS; bit++) {
 		if (!(m->want & (1u << bit)) || (d.covered & (1u << bit)) ||
 		    !(e->dirs.covered & (1u << bit)))
@@ -127,12 +137,12 @@ static __always_inline int rp_dcache_decide(struct file *file, const struct rp_s
 
 	if (rs->glob_shapes[RP_CAT_FILE])
 		return RP_DC_NONE;
+	dir = rp_dcache_dir(file);
+	if (!dir)
+		return RP_DC_NONE;
 	if (snap->root_mnt)
 		*dsnap = *snap;
 	else if (!rp_snap_take(dsnap))
-		return RP_DC_NONE;
-	dir = rp_dcache_dir(file);
-	if (!dir)
 		return RP_DC_NONE;
 	e = rp_dcache_find(file, dir, subj, dsnap);
 	if (!e)
