@@ -28,9 +28,14 @@ AA=/sys/kernel/security/apparmor
 M1=/m1 N1=/n1 M5=/tmp/b/c/d/m5 N5=/tmp/b/c/d/n5
 D20=/tmp$(printf '/d%d' $(seq 2 19))
 M20=$D20/m20 N20=$D20/n20
-# Files with a second name: the verdict cache never holds them, so every open of one is
-# decided in full, as the first open of any file is.
-F1=/f1 F5=/tmp/b/c/d/f5 F20=$D20/f20
+# Files with a second name: the verdict cache never holds them. Those on tmpfs (K5, K20)
+# sit in a directory whose path the directory cache knows after the first open, as a
+# file opened for the first time in a known directory is. Those on ramfs (F5, F20), a
+# file system neither cache trusts, and /f1, directly in the root, are decided in full
+# (bpf_d_path(), the hash, the lookups) every time, as the first open in a new directory is.
+RF=/tmp/rf
+F1=/f1 F5=$RF/c/d/f5 F20=$RF$(printf '/d%d' $(seq 3 19))/f20
+K1=/f1 K5=/tmp/b/c/d/k5 K20=$D20/k20
 RP_PID=
 GEN=0
 
@@ -46,10 +51,12 @@ row() {
 setup() {
 	ip link set lo up
 	mkdir -p $CG/bench $CG/bench-other $W /srv/data /srv/bin /srv/flood /tmp/b/c/d $D20 \
-		/etc/apparmor
+		/etc/apparmor $RF
+	mount -t ramfs bench-rf $RF
+	mkdir -p "$(dirname "$F5")" "$(dirname "$F20")"
 	touch /etc/apparmor/parser.conf
 	for f in $M1 $N1 $M5 $N5 $M20 $N20 /srv/data/denied /srv/flood/f; do echo x > "$f"; done
-	for f in $F1 $F5 $F20; do echo x > "$f" && ln -f "$f" "$f.link"; done
+	for f in $F1 $F5 $F20 $K5 $K20; do echo x > "$f" && ln -f "$f" "$f.link"; done
 	cp /usr/bin/rp-true /srv/bin/denied
 }
 
@@ -79,14 +86,16 @@ measure() {
 	row cost "$op" "$variant" "$config" "$rules" "$best" "${all:--}"
 }
 
-# measure_open CONFIG RULES: the nine open variants (depth 1, 5, 20; named by an allow
-# rule, by none, or by none and decided in full every time).
+# measure_open CONFIG RULES: the twelve open variants (depth 1, 5, 20; named by an allow
+# rule, by none, by none and decided from the directory cache, or by none and decided in
+# full every time).
 measure_open() {
-	local d m n f
+	local d m n k f
 	for d in 1 5 20; do
-		m=M$d n=N$d f=F$d
+		m=M$d n=N$d k=K$d f=F$d
 		measure open "d$d-match" "$1" "$2" "$N_OPEN" "${!m}"
 		measure open "d$d-nomatch" "$1" "$2" "$N_OPEN" "${!n}"
+		measure open "d$d-dir" "$1" "$2" "$N_OPEN" "${!k}"
 		measure open "d$d-full" "$1" "$2" "$N_OPEN" "${!f}"
 	done
 }
