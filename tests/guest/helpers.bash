@@ -268,3 +268,18 @@ net_ev() {
 	cat "$RP_EVENTS" >&2
 	return 1
 }
+
+# rp_status_count REGEX: asks the daemon for a status report (SIGUSR1) and prints the
+# number REGEX captures from its status line, e.g. 'verdict cache: ([0-9]+) hits'.
+rp_status_count() {
+	local n re=$1
+	n=$(grep -c 'status:' "$RP_ERR")
+	kill -USR1 "$RP_PID"
+	for _ in $(seq 100); do
+		[[ $(grep -c 'status:' "$RP_ERR") -gt $n ]] && break
+		sleep 0.05
+	done
+	[[ $(grep 'status:' "$RP_ERR" | tail -n 1) =~ $re ]] ||
+		{ echo "no status line with '$re': $(tail -n 1 "$RP_ERR")" >&2; return 1; }
+	echo "${BASH_REMATCH[1]}"
+}

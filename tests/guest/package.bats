@@ -87,17 +87,7 @@ denied() { [ "$(rp_in_cgroup "$CG" rp-open "$SECRET")" = EPERM ]; }
 allowed() { [ "$(rp_in_cgroup "$CG" rp-open "$SECRET")" = ok ]; }
 
 # cache_stored: the verdict cache's store count, from a status report (SIGUSR1).
-cache_stored() {
-	local n re='verdict cache: [0-9]+ hits, ([0-9]+) stored'
-	n=$(grep -c 'status:' "$RP_ERR")
-	kill -USR1 "$RP_PID"
-	for _ in $(seq 100); do
-		[[ $(grep -c 'status:' "$RP_ERR") -gt $n ]] && break
-		sleep 0.05
-	done
-	[[ $(grep 'status:' "$RP_ERR" | tail -n 1) =~ $re ]] || return 1
-	echo "${BASH_REMATCH[1]}"
-}
+cache_stored() { rp_status_count 'verdict cache: [0-9]+ hits, ([0-9]+) stored'; }
 
 @test "package: installed with dpkg, the daemon runs under the unit's capabilities and denies in the test's cgroup" {
 	install_deb

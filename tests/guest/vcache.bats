@@ -37,17 +37,7 @@ JSON
 }
 
 # hits: asks the daemon for its status (SIGUSR1) and prints the cache's hit count.
-hits() {
-	local n re='verdict cache: ([0-9]+) hits'
-	n=$(grep -c 'status:' "$RP_ERR")
-	kill -USR1 "$RP_PID"
-	for _ in $(seq 100); do
-		[[ $(grep -c 'status:' "$RP_ERR") -gt $n ]] && break
-		sleep 0.05
-	done
-	[[ $(tail -n 1 "$RP_ERR") =~ $re ]] || { echo "no status line: $(tail -n 1 "$RP_ERR")" >&2; return 1; }
-	echo "${BASH_REMATCH[1]}"
-}
+hits() { rp_status_count 'verdict cache: ([0-9]+) hits'; }
 
 # opens_ok PATH: PATH opens in the cgroup (with the command in OPENER).
 opens_ok() {
