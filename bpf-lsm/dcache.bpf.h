@@ -35,7 +35,7 @@ __u64 rp_dcache_stores;
 
 /*
  * The directory whose path and the file's name make the file's path, if the directory
- * qualifies; NULL otherwise. The caller has the snapshot (rp_snap_take()).
+ * qualifies; NULL otherwise. The sequences are the caller's to check (rp_snap_take()).
  */
 static __always_inline struct dentry *rp_dcache_dir(struct file *file)
 {
@@ -181,9 +181,9 @@ __noinline int rp_dcache_fill_hash(struct rp_dcache *e, const struct rp_pathbuf 
 
 /*
  * After a decision in full of a file whose directory had no valid entry (RP_DC_MISS):
- * stores the directory's
- * directory's, from the resolved path in s, if the directory qualifies and nothing the
- * path depends on changed since the snapshot (taken before the path was resolved).
+ * stores the directory's, from the resolved path in s, if the directory qualifies and
+ * nothing the path depends on changed since the snapshot (taken before the path was
+ * resolved).
  */
 static __always_inline void rp_dcache_store(struct file *file, const struct rp_subject *subj,
 					    const struct rp_value *rs, struct rp_scratch *s,

@@ -19,24 +19,12 @@ setup() {
 
 teardown() {
 	rp_teardown
-	for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
-		umount "${MOUNTS[i]}"
-	done
-	return 0
+	rp_umount_all
 }
 
 # policy NAME RULES [DEFAULT]: a policy on $CG that denies the tree $T/deny, plus RULES,
-# with the file default DEFAULT (allow unless given).
-policy() {
-	rp_policy "$1" "$CG" <<JSON
-{
-	"apiVersion": "rampart.dev/v1", "name": "$1",
-	"selector": { "cgroups": ["@CG@"] },
-	"defaults": { "file": "${3:-allow}" },
-	"file": [ { "dir": "$T/deny", "recursive": true, "action": "deny" } ${2:+, $2} ]
-}
-JSON
-}
+# with the file default DEFAULT (allow, the default, unless given).
+policy() { rp_tree_policy "$@"; }
 
 # dir_hits: asks the daemon for its status (SIGUSR1) and prints the directory cache's
 # hit count.

@@ -283,3 +283,25 @@ rp_status_count() {
 		{ echo "no status line with '$re': $(tail -n 1 "$RP_ERR")" >&2; return 1; }
 	echo "${BASH_REMATCH[1]}"
 }
+
+# rp_tree_policy NAME RULES [DEFAULT]: a policy on $CG that denies the tree $T/deny, plus
+# RULES (JSON objects, comma-separated), with the file default DEFAULT when given.
+rp_tree_policy() {
+	local defaults=
+	[[ -z ${3:-} ]] || defaults="\"defaults\": { \"file\": \"$3\" },"
+	rp_policy "$1" "$CG" <<JSON
+{
+	"apiVersion": "rampart.dev/v1", "name": "$1",
+	"selector": { "cgroups": ["@CG@"] }, $defaults
+	"file": [ { "dir": "$T/deny", "recursive": true, "action": "deny" } ${2:+, $2} ]
+}
+JSON
+}
+
+# rp_umount_all: unmounts what the test listed in MOUNTS, the last first.
+rp_umount_all() {
+	for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
+		umount "${MOUNTS[i]}"
+	done
+	return 0
+}

@@ -19,22 +19,11 @@ setup() {
 
 teardown() {
 	rp_teardown
-	for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
-		umount "${MOUNTS[i]}"
-	done
-	return 0
+	rp_umount_all
 }
 
 # policy NAME RULES: a policy on $CG that denies the tree $T/deny, plus RULES.
-policy() {
-	rp_policy "$1" "$CG" <<JSON
-{
-	"apiVersion": "rampart.dev/v1", "name": "$1",
-	"selector": { "cgroups": ["@CG@"] },
-	"file": [ { "dir": "$T/deny", "recursive": true, "action": "deny" } ${2:+, $2} ]
-}
-JSON
-}
+policy() { rp_tree_policy "$@"; }
 
 # hits: asks the daemon for its status (SIGUSR1) and prints the cache's hit count.
 hits() { rp_status_count 'verdict cache: ([0-9]+) hits'; }
