@@ -8,6 +8,7 @@
 
 #include "cgroup.h"
 #include "compile.h"
+#include "strbuf.h"
 
 #define COMPILE_RULESETS_MAX 65535
 #define PATH_MAX_WHERE 512	/* "file.json: policy 'name': .exec[12]" */
@@ -54,6 +55,37 @@ struct parent_classes {
 	const struct policy_pattern *parents[RP_PARENT_CLASSES_MAX];
 	unsigned n;
 };
+
+/* "file[12]": a rule's place in its policy, for labels and messages. */
+static void compile_put_index(struct strbuf *b, const char *list, size_t i)
+{
+	strbuf_puts(b, list);
+	strbuf_puts(b, "[");
+	strbuf_putu(b, i);
+	strbuf_puts(b, "]");
+}
+
+/* "file.json: policy 'name': .file[12]", naming a rule in error messages. */
+static const char *compile_where(char where[PATH_MAX_WHERE], const struct policy *p,
+				 const char *list, size_t i)
+{
+	struct strbuf b = strbuf_init(where, PATH_MAX_WHERE);
+
+	strbuf_puts(&b, p->source);
+	strbuf_puts(&b, ": policy '");
+	strbuf_puts(&b, p->name);
+	strbuf_puts(&b, "': .");
+	compile_put_index(&b, list, i);
+	return where;
+}
+
+static const char *compile_label(char label[COMPILE_LABEL_MAX], const char *list, size_t i)
+{
+	struct strbuf b = strbuf_init(label, COMPILE_LABEL_MAX);
+
+	compile_put_index(&b, list, i);
+	return label;
+}
 
 static int compile_fail(struct compile_ctx *cx, int ret, const char *fmt, const char *a,
 			const char *b)
@@ -117,7 +149,7 @@ static int compile_push_rule(struct compile_ctx *cx, const struct policy *p, con
 	r->policy = strdup(p->name);
 	if (!r->policy)
 		return -ENOMEM;
-	snprintf(r->label, sizeof(r->label), "%s", label);
+	strbuf_copy(r->label, sizeof(r->label), label);
 	r->audit_mode = p->audit_mode;
 	r->action = compile_action(p, action);
 	*ret_id = o->n_rules++;
@@ -128,7 +160,7 @@ static int compile_push_rule(struct compile_ctx *cx, const struct policy *p, con
 static int compile_rule_table(struct compile_ctx *cx)
 {
 	const struct policy_set *set = cx->set;
-	char label[48];
+	char label[COMPILE_LABEL_MAX];
 	__u32 id;
 	int ret = 0;
 
@@ -151,13 +183,13 @@ static int compile_rule_table(struct compile_ctx *cx)
 						&cx->default_exec_id[i]);
 		cx->first_file_id[i] = cx->out->n_rules;
 		for (size_t j = 0; j < p->n_file && !ret; j++) {
-			snprintf(label, sizeof(label), "file[%zu]", j);
-			ret = compile_push_rule(cx, p, label, p->file[j].action, &id);
+			ret = compile_push_rule(cx, p, compile_label(label, "file", j),
+						p->file[j].action, &id);
 		}
 		cx->first_exec_id[i] = cx->out->n_rules;
 		for (size_t j = 0; j < p->n_exec && !ret; j++) {
-			snprintf(label, sizeof(label), "exec[%zu]", j);
-			ret = compile_push_rule(cx, p, label, p->exec[j].action, &id);
+			ret = compile_push_rule(cx, p, compile_label(label, "exec", j),
+						p->exec[j].action, &id);
 		}
 		/* Only policies that speak of the network get network ids, so the ids of
 		 * file and exec rules do not depend on it. */
@@ -167,8 +199,8 @@ static int compile_rule_table(struct compile_ctx *cx)
 					&cx->default_net_id[i]);
 		cx->first_net_id[i] = cx->out->n_rules;
 		for (size_t j = 0; j < p->n_net && !ret; j++) {
-			snprintf(label, sizeof(label), "network[%zu]", j);
-			ret = compile_push_rule(cx, p, label, p->net[j].action, &id);
+			ret = compile_push_rule(cx, p, compile_label(label, "network", j),
+						p->net[j].action, &id);
 		}
 	}
 	return ret;
@@ -417,8 +449,8 @@ static int compile_file_rule(struct compile_ctx *cx, struct rp_value *rs, __u16 
 	size_t e;
 	int ret;
 
-	snprintf(where, sizeof(where), "%s: policy '%s': .file[%zu]", p->source, p->name, ri);
-	ret = compile_pattern(cx, rs, ruleset, RP_CAT_FILE, 0, &r->object, where, &e);
+	ret = compile_pattern(cx, rs, ruleset, RP_CAT_FILE, 0, &r->object,
+			      compile_where(where, p, "file", ri), &e);
 	if (ret)
 		return ret;
 	compile_merge(&cx->out->entries[e].value, r->access, compile_action(p, r->action),
@@ -457,7 +489,7 @@ static int compile_exec_rule(struct compile_ctx *cx, struct rp_value *rs, __u16 
 	size_t e, pe;
 	int ret;
 
-	snprintf(where, sizeof(where), "%s: policy '%s': .exec[%zu]", p->source, p->name, ri);
+	compile_where(where, p, "exec", ri);
 	if (r->has_parent) {
 		ret = compile_parent_class(cx, pc, &r->parent, where, &class);
 		if (!ret)

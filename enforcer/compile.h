@@ -13,6 +13,8 @@
 #ifndef RAMPART_COMPILE_H
 #define RAMPART_COMPILE_H
 
+#define COMPILE_LABEL_MAX 48	/* a rule's label: "network[65535]" with room to spare */
+
 #include <stddef.h>
 
 #include "policy.h"
@@ -25,7 +27,7 @@ struct compile_entry {
 
 struct compile_rule {
 	char *policy;		/* policy name */
-	char label[48];		/* "file[3]", "exec[0]", "defaults.file", "defaults.exec" */
+	char label[COMPILE_LABEL_MAX];	/* "file[3]", "exec[0]", "defaults.file", "defaults.exec" */
 	bool audit_mode;
 	__u8 action;		/* enum rp_action it decides with, audit mode applied */
 };

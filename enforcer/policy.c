@@ -29,6 +29,7 @@
 #include <seccomp.h>
 
 #include "policy.h"
+#include "strbuf.h"
 
 #define POLICY_API_VERSION "rampart.dev/v1"
 #define POLICY_DOC_MAX (16u << 20)	/* bytes of one document */
@@ -123,21 +124,33 @@ static const char *quote(struct quoted *q, const char *s)
 }
 
 /* Only a duplicate key deep in a document can make a pointer this long: show its start. */
-static const char *ptr_fit(char buf[PTR_MAX], int n)
+static const char *ptr_fit(const struct strbuf *b)
 {
-	if (n < 0 || n >= PTR_MAX)
-		strcpy(buf + PTR_MAX - 4, "...");
-	return buf;
+	if (strbuf_truncated(b))
+		strcpy(b->buf + PTR_MAX - 4, "...");
+	return b->buf;
 }
 
 static const char *ptr_key(char buf[PTR_MAX], const char *at, const char *key)
 {
-	return ptr_fit(buf, snprintf(buf, PTR_MAX, "%s.%s", strcmp(at, ".") == 0 ? "" : at, key));
+	struct strbuf b = strbuf_init(buf, PTR_MAX);
+
+	if (strcmp(at, ".") != 0)
+		strbuf_puts(&b, at);
+	strbuf_puts(&b, ".");
+	strbuf_puts(&b, key);
+	return ptr_fit(&b);
 }
 
 static const char *ptr_index(char buf[PTR_MAX], const char *at, size_t i)
 {
-	return ptr_fit(buf, snprintf(buf, PTR_MAX, "%s[%zu]", at, i));
+	struct strbuf b = strbuf_init(buf, PTR_MAX);
+
+	strbuf_puts(&b, at);
+	strbuf_puts(&b, "[");
+	strbuf_putu(&b, i);
+	strbuf_puts(&b, "]");
+	return ptr_fit(&b);
 }
 
 static const char *type_name(json_object *v)
@@ -1502,7 +1515,7 @@ struct scan {
 struct scan_at {
 	const struct scan_at *up;	/* NULL: the document */
 	const char *key;		/* NULL: an array element */
-	size_t index;
+	size_t key_len, index;
 };
 
 static const char *scan_at_text(const struct scan_at *a, char buf[PTR_MAX])
@@ -1514,7 +1527,7 @@ static const char *scan_at_text(const struct scan_at *a, char buf[PTR_MAX])
 	scan_at_text(a->up, up);
 	if (!a->key)
 		return ptr_index(buf, up, a->index);
-	return ptr_key(buf, up, escape(shown, sizeof(shown), a->key, strlen(a->key)));
+	return ptr_key(buf, up, escape(shown, sizeof(shown), a->key, a->key_len));
 }
 
 static int scan_value(struct scan *s, const struct scan_at *at);
@@ -1535,25 +1548,43 @@ static void scan_string(struct scan *s)
 		s->p++;
 }
 
-/* The key as json-c stores it: escapes decoded, cut at an embedded NUL. */
-static char *key_text(const char *start, const char *end)
+/*
+ * One key of an object. A key with no escape is its bytes in the document (no copy: a
+ * large policy has tens of thousands of keys); else it is decoded as json-c stores it,
+ * escapes decoded and cut at an embedded NUL, into owned.
+ */
+struct scan_key {
+	const char *s;
+	size_t len;
+	char *owned;
+};
+
+static int key_read(const char *start, const char *end, struct scan_key *k)
 {
 	size_t len = end - start;
 	json_object *o;
-	char *raw, *key;
+	char *raw;
 
+	*k = (struct scan_key){ .s = "" };
 	if (len < 2)
-		return strdup("");
-	if (start[0] == '"' && !memchr(start, '\\', len))
-		return strndup(start + 1, len - 2);
+		return 0;
+	if (start[0] == '"' && !memchr(start, '\\', len)) {
+		k->s = start + 1;
+		k->len = len - 2;
+		return 0;
+	}
 	raw = strndup(start, len);
 	if (!raw)
-		return NULL;
+		return -ENOMEM;
 	o = json_tokener_parse(raw);
-	key = strdup(o ? json_object_get_string(o) : raw);
+	k->owned = strdup(o ? json_object_get_string(o) : raw);
 	json_object_put(o);
 	free(raw);
-	return key;
+	if (!k->owned)
+		return -ENOMEM;
+	k->s = k->owned;
+	k->len = strlen(k->owned);
+	return 0;
 }
 
 /* Keys of one object seen so far: compared in a list while short, then in a hash table
@@ -1561,36 +1592,52 @@ static char *key_text(const char *start, const char *end)
 #define SCAN_KEYS_LISTED 16
 
 struct scan_keys {
-	char *list[SCAN_KEYS_LISTED];
+	struct scan_key list[SCAN_KEYS_LISTED];
 	size_t n;
 	json_object *set;	/* all keys, once there are more than the list holds */
 };
 
-static bool scan_keys_has(const struct scan_keys *k, const char *key)
+/* The set's operations need the key as a C string: 1 if present, 0 if not (added when
+ * add), -ENOMEM. */
+static int scan_keys_set(json_object *set, const struct scan_key *key, bool add)
 {
-	if (k->set)
-		return json_object_object_get_ex(k->set, key, NULL);
-	for (size_t i = 0; i < k->n; i++)
-		if (strcmp(k->list[i], key) == 0)
-			return true;
-	return false;
+	char *text = strndup(key->s, key->len);
+	int r;
+
+	if (!text)
+		return -ENOMEM;
+	r = json_object_object_get_ex(set, text, NULL);
+	if (!r && add && json_object_object_add(set, text, NULL) < 0)
+		r = -ENOMEM;
+	free(text);
+	return r;
 }
 
-/* Adds key: 1 when the list keeps it (freed by scan_keys_free()), 0 when the hash table
- * holds a copy (the caller still owns key), or -ENOMEM. */
-static int scan_keys_add(struct scan_keys *k, char *key)
+static int scan_keys_has(const struct scan_keys *k, const struct scan_key *key)
+{
+	if (k->set)
+		return scan_keys_set(k->set, key, false);
+	for (size_t i = 0; i < k->n; i++)
+		if (k->list[i].len == key->len && memcmp(k->list[i].s, key->s, key->len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Adds key: 1 when the list keeps it (its owned text freed by scan_keys_free()), 0 when
+ * the hash table holds a copy (the caller still frees key->owned), or -ENOMEM. */
+static int scan_keys_add(struct scan_keys *k, const struct scan_key *key)
 {
 	if (!k->set && k->n < SCAN_KEYS_LISTED) {
-		k->list[k->n++] = key;
+		k->list[k->n++] = *key;
 		return 1;
 	}
 	if (!k->set) {
 		k->set = json_object_new_object();
 		for (size_t i = 0; k->set && i < k->n; i++)
-			if (json_object_object_add(k->set, k->list[i], NULL) < 0)
+			if (scan_keys_set(k->set, &k->list[i], true) < 0)
 				return -ENOMEM;
 	}
-	if (!k->set || json_object_object_add(k->set, key, NULL) < 0)
+	if (!k->set || scan_keys_set(k->set, key, true) < 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -1598,38 +1645,35 @@ static int scan_keys_add(struct scan_keys *k, char *key)
 static void scan_keys_free(struct scan_keys *k)
 {
 	for (size_t i = 0; i < k->n; i++)
-		free(k->list[i]);
+		free(k->list[i].owned);
 	json_object_put(k->set);
 }
 
 /*
- * Reads a key; a repeated one fails naming it and the object. On success *ret_key is the
- * key, and *ret_free says whether the caller frees it (else k keeps it).
+ * Reads a key into *key; a repeated one fails naming it and the object. *ret_free says
+ * whether the caller frees key->owned (else k keeps it).
  */
 static int scan_key(struct scan *s, const struct scan_at *at, struct scan_keys *k,
-		    char **ret_key, bool *ret_free)
+		    struct scan_key *key, bool *ret_free)
 {
 	const char *start = s->p;
 	char where[PTR_MAX];
 	struct quoted q;
-	char *key;
 	int r;
 
 	scan_string(s);
-	key = key_text(start, s->p);
-	if (!key)
+	if (key_read(start, s->p, key) < 0)
 		return oom(s->c);
-	if (scan_keys_has(k, key)) {
-		r = fail(s->c, scan_at_text(at, where), "duplicate key %s", quote(&q, key));
-		free(key);
-		return r;
-	}
-	r = scan_keys_add(k, key);
+	r = scan_keys_has(k, key);
+	if (r > 0)
+		r = fail(s->c, scan_at_text(at, where), "duplicate key %s",
+			 quote_n(&q, key->s, key->len));
+	if (r == 0)
+		r = scan_keys_add(k, key);
 	if (r < 0) {
-		free(key);
-		return oom(s->c);
+		free(key->owned);
+		return r == -ENOMEM ? oom(s->c) : r;
 	}
-	*ret_key = key;
 	*ret_free = r == 0;
 	return 0;
 }
@@ -1641,8 +1685,8 @@ static int scan_object(struct scan *s, const struct scan_at *at)
 
 	for (s->p++; r == 0;) {
 		struct scan_at kat = { .up = at };
+		struct scan_key key;
 		bool owned = false;
-		char *key = NULL;
 
 		scan_ws(s);
 		if (!*s->p || *s->p == '}')
@@ -1654,13 +1698,14 @@ static int scan_object(struct scan *s, const struct scan_at *at)
 		r = scan_key(s, at, &k, &key, &owned);
 		if (r < 0)
 			break;
-		kat.key = key;
+		kat.key = key.s;
+		kat.key_len = key.len;
 		scan_ws(s);
 		if (*s->p == ':')
 			s->p++;
 		r = scan_value(s, &kat);
 		if (owned)
-			free(key);
+			free(key.owned);
 	}
 	if (*s->p)
 		s->p++;

@@ -614,6 +614,12 @@ UNIT_TEST(err_duplicate_key_among_many_keys)
 	ASSERT_PARSE_ERROR(DOC_FILE(RULE_OK "," RULE_OK ", {'path': '/y', 'x': {'a': [1, {'b': 1, "
 				    "'b': 2}]}, 'action': 'deny'}"),
 			   "web.json: .file[2].x.a[1]: duplicate key 'b'");
+	/* keys with escapes are decoded: in the hash table, and in the pointer */
+	ASSERT_PARSE_ERROR(DOC_FILE("{" K20 ", '\\u006b3': 2}"),
+			   "web.json: .file[0]: duplicate key 'k3'");
+	ASSERT_PARSE_ERROR(DOC_FILE("{'path': '/y', 'x\\u0079': {'b': 1, 'b': 2}, "
+				    "'action': 'deny'}"),
+			   "web.json: .file[0].xy: duplicate key 'b'");
 #undef K20
 }
 
