@@ -37,15 +37,15 @@ __u64 rp_dcache_stores;
  * The directory whose path and the file's name make the file's path, if the directory
  * qualifies; NULL otherwise. The sequences are the caller's to check (rp_snap_take()).
  */
-static __always_inline struct dentry *rp_dcache_dir(struct file *file)
+static __always_inline struct dentry *rp_dcache_dir(struct file *file, struct task_struct *task)
 {
 	struct dentry *dentry = file->f_path.dentry, *dir = dentry->d_parent;
 
+	/* The task's root itself resolves in fewer instructions than the entry takes. */
+	if (dir == task->fs->root.dentry)
+		return NULL;
 	if (dir == dentry || dentry == file->f_path.mnt->mnt_root || !dentry->d_hash.pprev ||
 	    !rp_local_fs(dir->d_inode))
-		return NULL;
-	/* The task's root itself resolves in fewer instructions than the entry takes. */
-	if (dir == bpf_get_current_task_btf()->fs->root.dentry)
 		return NULL;
 	return dir;
 }
@@ -123,7 +123,8 @@ enum rp_dcache_answer {
  * Takes *dsnap first (the verdict cache's snap when it has one) for rp_dcache_store().
  * s->ev.path is used as scratch.
  */
-static __always_inline int rp_dcache_decide(struct file *file, const struct rp_subject *subj,
+static __always_inline int rp_dcache_decide(struct file *file, struct task_struct *task,
+					    const struct rp_subject *subj,
 					    const struct rp_value *rs, struct rp_scratch *s,
 					    __u32 acc, const struct rp_vcache_snap *snap,
 					    struct rp_vcache_snap *dsnap, __u8 *verdict,
@@ -137,12 +138,12 @@ static __always_inline int rp_dcache_decide(struct file *file, const struct rp_s
 
 	if (rs->glob_shapes[RP_CAT_FILE])
 		return RP_DC_NONE;
-	dir = rp_dcache_dir(file);
+	dir = rp_dcache_dir(file, task);
 	if (!dir)
 		return RP_DC_NONE;
 	if (snap->root_mnt)
 		*dsnap = *snap;
-	else if (!rp_snap_take(dsnap))
+	else if (!rp_snap_take(task, dsnap))
 		return RP_DC_NONE;
 	e = rp_dcache_find(file, dir, subj, dsnap);
 	if (!e)
@@ -198,7 +199,7 @@ static __always_inline void rp_dcache_store(struct file *file, const struct rp_s
 
 	if (!snap->root_mnt)
 		return;
-	dir = rp_dcache_dir(file);
+	dir = rp_dcache_dir(file, task);
 	if (!dir)
 		return;
 	name_len = dentry->d_name.len;

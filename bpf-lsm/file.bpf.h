@@ -47,18 +47,6 @@ static __always_inline int rp_resolve(const struct path *path, struct rp_pathbuf
 	return 0;
 }
 
-/* Does the ruleset have anything to say about these accesses beyond "allow"? */
-static __always_inline bool rp_file_relevant(const struct rp_value *rs, __u32 acc)
-{
-	if ((rs->shape_flags & RP_SHAPE_FILE_PATHS) || rs->dir_depths[RP_CAT_FILE] ||
-	    rs->tree_depths[RP_CAT_FILE] || rs->glob_shapes[RP_CAT_FILE])
-		return true;
-	for (int bit = 0; bit < RP_ACC_BITS; bit++)
-		if ((acc & (1u << bit)) && RP_ACTION_OF(rs->actions, bit) != RP_ACT_ALLOW)
-			return true;
-	return false;
-}
-
 /*
  * The verdict for the accesses of ev on its path: per access the most specific rule,
  * else the default; the strictest over the accesses. A path that could not be resolved

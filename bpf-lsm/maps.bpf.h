@@ -143,10 +143,11 @@ struct {
 	__type(value, struct rp_scratch);
 } rp_scratch SEC(".maps");
 
-/* The selection filter (include/rampart/abi.h): written only by the daemon. */
+/* The selection filter, one per enum rp_filter_set (include/rampart/abi.h): written only
+ * by the daemon. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, RP_FILTER_SETS);
 	__type(key, __u32);
 	__type(value, struct rp_filter);
 } rp_filter SEC(".maps");

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Rampart's LSM programs. Each hook: honour an earlier verdict, leave at once when no
- * policy selects the task (rp_unselected()), find the subject, decide, report. The
- * matching logic lives in the *.bpf.h helpers beside this file.
+ * policy that has something to say to it selects the task (rp_unselected() with the
+ * hook's filter set), find the subject, decide, report. The matching logic lives in the
+ * *.bpf.h helpers beside this file.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -120,33 +121,39 @@ static __always_inline int rp_prepare(const struct path *path, struct rp_pathbuf
 	return 0;
 }
 
-static __always_inline int rp_file_open_decide(struct file *file, struct rp_hold *h)
+/*
+ * The open of file by acc, by the task, when rp_file_open() found no verdict cached for
+ * its cgroup: cached is the inode's valid entry if any (of another cgroup, or of an older
+ * generation), snap the verdict cache's snapshot, both from rp_vcache_find().
+ */
+static __always_inline int rp_file_open_decide(struct file *file, struct task_struct *task,
+					       __u32 acc, struct rp_vcache *cached,
+					       struct rp_vcache_snap *snap, struct rp_hold *h)
 {
-	struct rp_vcache_snap snap = {};
 	struct rp_subject subj = {};
 	struct rp_scratch *s = NULL;
 	__u64 hash = 0;
-	__u32 acc = 0;
 	int err = 0;
 
 	for (int i = 0; i < RP_GEN_RETRIES; i++) {
 		__u32 gen = rp_active_gen(), rule_id = RP_RULE_NONE;
 		struct rp_vcache_snap dsnap = {};
-		struct rp_vcache *cached = NULL;
 		struct rp_value *rs = NULL;
 		bool store_dir = false;
 		__u8 verdict;
 
 		if (!gen)
 			return 0;
+		/* read again, not kept across the loop: the compiler would spill a test of
+		 * every access bit to the stack, which has no room for it */
+		acc = rp_file_access(file);
 		/*
 		 * A cached verdict of this generation: for this task's cgroup it needs not even
-		 * the subject; for another cgroup, the same ruleset. No rule lookup at all.
+		 * the subject; for another cgroup, the same ruleset. No rule lookup at all. An
+		 * entry is never written in place, so after a swap cached still holds what it
+		 * held (of an older generation: no match).
 		 */
-		acc = rp_file_access(file);
-		if (!s)
-			cached = rp_vcache_find(file, acc, &snap);
-		if (rp_vcache_mine(cached, gen)) {
+		if (rp_vcache_mine(cached, gen, task)) {
 			if (rp_active_gen() == gen)
 				return 0;
 			continue;
@@ -175,13 +182,13 @@ static __always_inline int rp_file_open_decide(struct file *file, struct rp_hold
 			if (!s)
 				return rp_undecided(&subj, RP_CAT_FILE, &rp_undecided_no_memory);
 			/* a known directory: the name's hash, no bpf_d_path() (dcache.bpf.h) */
-			switch (rp_dcache_decide(file, &subj, rs, s, acc, &snap, &dsnap, &verdict,
-						 &rule_id)) {
+			switch (rp_dcache_decide(file, task, &subj, rs, s, acc, snap, &dsnap,
+						 &verdict, &rule_id)) {
 			case RP_DC_ALLOW:
 				if (rp_active_gen() != gen)
 					break;	/* decided in full below, then again */
 				rp_count_hit(gen, rule_id);
-				rp_vcache_store(file, &subj, acc, &snap, &s->vcache);
+				rp_vcache_store(file, &subj, acc, snap, &s->vcache);
 				return 0;
 			case RP_DC_MISS:
 				store_dir = true;
@@ -198,7 +205,7 @@ static __always_inline int rp_file_open_decide(struct file *file, struct rp_hold
 		if (!err && store_dir)
 			rp_dcache_store(file, &subj, rs, s, &dsnap);
 		if (!err && verdict != RP_ACT_DENY && verdict != RP_ACT_AUDIT) {
-			rp_vcache_store(file, &subj, acc, &snap, &s->vcache);
+			rp_vcache_store(file, &subj, acc, snap, &s->vcache);
 			return 0;
 		}
 		s->ev.kind = RP_EV_FILE;
@@ -213,17 +220,32 @@ static __always_inline int rp_file_open_decide(struct file *file, struct rp_hold
 	return rp_undecided(&subj, RP_CAT_FILE, &rp_undecided_changing);
 }
 
+/*
+ * A file opened again by a task of the cgroup that opened it before, under the live
+ * generation, is answered from the verdict cache here, before the decision's set-up.
+ */
 SEC("lsm.s/file_open")
 int BPF_PROG(rp_file_open, struct file *file, int ret)
 {
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct rp_vcache_snap snap = {};
+	struct rp_vcache *cached;
 	struct rp_hold h = {};
+	__u32 gen, acc;
 
 	if (ret)
 		return ret;
 	ret = rp_guard_file_open(file);
-	if (ret || rp_unselected())
+	if (ret)
 		return ret;
-	ret = rp_file_open_decide(file, &h);
+	gen = rp_selected_gen(task, RP_FILTER_FILE);
+	if (!gen)
+		return 0;
+	acc = rp_file_access(file);
+	cached = rp_vcache_find(file, acc, task, &snap);
+	if (rp_vcache_mine(cached, gen, task) && rp_active_gen() == gen)
+		return 0;
+	ret = rp_file_open_decide(file, task, acc, cached, &snap, &h);
 	rp_scratch_put(&h);
 	return ret;
 }
@@ -283,7 +305,7 @@ int BPF_PROG(rp_bprm_check, struct linux_binprm *bprm, int ret)
 {
 	struct rp_hold h = {};
 
-	if (ret || rp_unselected())
+	if (ret || rp_unselected(RP_FILTER_EXEC))
 		return ret;
 	ret = rp_bprm_decide(bprm, &h);
 	rp_scratch_put(&h);
@@ -423,7 +445,7 @@ int BPF_PROG(rp_socket_create, struct socket *sock, int family, int type, int pr
 {
 	struct rp_net_req req = { .obj.op = RP_NET_CREATE };
 
-	if (ret || kern || rp_unselected())
+	if (ret || kern || rp_unselected(RP_FILTER_NET_CREATE))
 		return ret;	/* the kernel's own sockets are never denied */
 	rp_net_socket(sock, &req);
 	req.obj.family = family;
@@ -445,7 +467,7 @@ SEC("lsm/socket_connect")
 int BPF_PROG(rp_socket_connect, struct socket *sock, struct sockaddr *address, int addrlen,
 	     int ret)
 {
-	if (ret || rp_unselected())
+	if (ret || rp_unselected(RP_FILTER_ANY))
 		return ret;
 	return rp_net_addr_hook(sock, address, addrlen, RP_NET_CONNECT);
 }
@@ -453,7 +475,7 @@ int BPF_PROG(rp_socket_connect, struct socket *sock, struct sockaddr *address, i
 SEC("lsm/socket_bind")
 int BPF_PROG(rp_socket_bind, struct socket *sock, struct sockaddr *address, int addrlen, int ret)
 {
-	if (ret || rp_unselected())
+	if (ret || rp_unselected(RP_FILTER_ANY))
 		return ret;
 	return rp_net_addr_hook(sock, address, addrlen, RP_NET_BIND);
 }
@@ -469,7 +491,7 @@ int BPF_PROG(rp_socket_sendmsg, struct socket *sock, struct msghdr *msg, int siz
 	void *name = msg->msg_name;
 	int namelen = msg->msg_namelen;
 
-	if (ret || !name || namelen <= 0 || rp_unselected())
+	if (ret || !name || namelen <= 0 || rp_unselected(RP_FILTER_ANY))
 		return ret;
 	if (sock->type == RP_SOCK_STREAM && !(msg->msg_flags & RP_MSG_FASTOPEN))
 		return 0;	/* TCP ignores the address of a send */
@@ -483,7 +505,7 @@ int BPF_PROG(rp_socket_listen, struct socket *sock, int backlog, int ret)
 	struct rp_net_req req = { .obj.op = RP_NET_LISTEN, .flags = RP_EVF_INET };
 	struct sock *sk = BPF_CORE_READ(sock, sk);
 
-	if (ret || !sk || rp_unselected())
+	if (ret || !sk || rp_unselected(RP_FILTER_ANY))
 		return ret;
 	rp_net_socket(sock, &req);
 	if (req.obj.family == RP_AF_INET)
@@ -503,7 +525,7 @@ int BPF_PROG(rp_unix_connect, struct sock *sock, struct sock *other, struct sock
 	struct rp_net_req req = { .obj = { .op = RP_NET_CONNECT, .family = RP_AF_UNIX },
 				  .flags = RP_EVF_UNIX };
 
-	if (ret || rp_unselected())
+	if (ret || rp_unselected(RP_FILTER_ANY))
 		return ret;
 	req.obj.type = BPF_CORE_READ(sock, sk_type);
 	return rp_net_decide(&req, &(struct rp_net_src){ .unix_peer = other });
@@ -517,7 +539,7 @@ int BPF_PROG(rp_unix_send, struct socket *sock, struct socket *other, int ret)
 				  .flags = RP_EVF_UNIX };
 	struct sock *peer = BPF_CORE_READ(other, sk);
 
-	if (ret || !peer || rp_unselected())
+	if (ret || !peer || rp_unselected(RP_FILTER_ANY))
 		return ret;
 	req.obj.type = BPF_CORE_READ(sock, type);
 	return rp_net_decide(&req, &(struct rp_net_src){ .unix_peer = peer });

@@ -28,15 +28,14 @@ static __always_inline struct rp_value *rp_lookup(__u32 gen, __u16 kind, __u16 r
 }
 
 /*
- * Could the filter hold a cgroup on the current task's path? Its own cgroup is read
+ * Could filter set `set` hold a cgroup on the task's path? Its own cgroup is read
  * through BTF; an ancestor's id costs a helper call, made only at levels where the filter
  * has subjects. Deeper than the filter tells levels apart: "maybe".
  */
-static __always_inline bool rp_filter_maybe(void)
+static __always_inline bool rp_filter_maybe(struct task_struct *task, __u32 set)
 {
-	__u32 zero = 0;
-	const struct rp_filter *f = bpf_map_lookup_elem(&rp_filter, &zero);
-	struct cgroup *cg = bpf_get_current_task_btf()->cgroups->dfl_cgrp;
+	const struct rp_filter *f = bpf_map_lookup_elem(&rp_filter, &set);
+	struct cgroup *cg = task->cgroups->dfl_cgrp;
 	int level = cg->level;
 	__u64 levels;
 
@@ -59,15 +58,25 @@ static __always_inline bool rp_filter_maybe(void)
 }
 
 /*
- * The way out for a task no policy selects, taken before anything else a hook does:
- * nothing is loaded, or the filter holds no cgroup on its path while the same
- * generation stayed live (the filter covers the live generation at every instant).
+ * The way out for a task no policy selects, or whose policy has nothing to say to the
+ * hooks of filter set `set`, taken before anything else a hook does: nothing is loaded,
+ * or the set holds no cgroup on its path while the same generation stayed live (the set
+ * covers the live generation at every instant).
+ * rp_selected_gen() is the same test for a hook that goes on with the task: 0 when not
+ * selected, else the generation read before the filter (checked live again at the end).
  */
-static __always_inline bool rp_unselected(void)
+static __always_inline __u32 rp_selected_gen(struct task_struct *task, __u32 set)
 {
 	__u32 gen = rp_active_gen();
 
-	return !gen || (!rp_filter_maybe() && rp_active_gen() == gen);
+	if (!gen || (!rp_filter_maybe(task, set) && rp_active_gen() == gen))
+		return 0;
+	return gen;
+}
+
+static __always_inline bool rp_unselected(__u32 set)
+{
+	return !rp_selected_gen(bpf_get_current_task_btf(), set);
 }
 
 /*

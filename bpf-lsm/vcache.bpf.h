@@ -72,9 +72,8 @@ static __always_inline bool rp_local_fs(const struct inode *inode)
  * Takes the snapshot, if the current task's root is the root of its mount (so that the
  * root vfsmount names it) and no rename or mount change is in progress.
  */
-static __always_inline bool rp_snap_take(struct rp_vcache_snap *snap)
+static __always_inline bool rp_snap_take(struct task_struct *task, struct rp_vcache_snap *snap)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct vfsmount *root = task->fs->root.mnt;
 
 	snap->root_mnt = 0;
@@ -85,15 +84,21 @@ static __always_inline bool rp_snap_take(struct rp_vcache_snap *snap)
 	return true;
 }
 
-/* May the verdict on file be cached for the current task? Takes the snapshot if so. */
-static __always_inline bool rp_vcache_snap(struct file *file, struct rp_vcache_snap *snap)
+/*
+ * May the verdict on file be cached for the current task? Takes the snapshot if so. When
+ * the inode holds an entry (known), its type and file system were checked before the
+ * entry was stored, and neither changes in an inode's life: only its names are checked.
+ */
+static __always_inline bool rp_vcache_snap(struct file *file, struct task_struct *task,
+					   struct rp_vcache_snap *snap, bool known)
 {
 	struct inode *inode = file->f_inode;
 
 	snap->root_mnt = 0;
-	if ((inode->i_mode & RP_S_IFMT) != RP_S_IFREG || inode->i_nlink != 1 || !rp_local_fs(inode))
+	if (inode->i_nlink != 1 ||
+	    (!known && ((inode->i_mode & RP_S_IFMT) != RP_S_IFREG || !rp_local_fs(inode))))
 		return false;
-	return rp_snap_take(snap);
+	return rp_snap_take(task, snap);
 }
 
 /* The name hash and length of a dentry, as one number. */
@@ -109,15 +114,13 @@ static __always_inline __u64 rp_vcache_name(struct dentry *dentry)
  * rp_vcache_mine() or rp_vcache_ruleset().
  */
 static __always_inline struct rp_vcache *rp_vcache_find(struct file *file, __u32 acc,
+							struct task_struct *task,
 							struct rp_vcache_snap *snap)
 {
+	struct rp_vcache *e = bpf_inode_storage_get(&rp_vcache, file->f_inode, 0, 0);
 	struct dentry *dentry = file->f_path.dentry;
-	struct rp_vcache *e;
 
-	if (!rp_vcache_snap(file, snap))
-		return NULL;
-	e = bpf_inode_storage_get(&rp_vcache, file->f_inode, 0, 0);
-	if (!e || e->rename_seq != snap->rename_seq || e->mount_seq != snap->mount_seq ||
+	if (!rp_vcache_snap(file, task, snap, e) || !e || e->rename_seq != snap->rename_seq || e->mount_seq != snap->mount_seq ||
 	    e->root_mnt != snap->root_mnt || e->access != acc || e->dentry != (__u64)dentry ||
 	    e->mnt != (__u64)file->f_path.mnt || e->parent != (__u64)dentry->d_parent ||
 	    e->name_hash_len != rp_vcache_name(dentry))
@@ -129,10 +132,9 @@ static __always_inline struct rp_vcache *rp_vcache_find(struct file *file, __u32
  * Stored under generation gen for the cgroup the current task is in: the same verdict,
  * with no subject lookup (a cgroup's ruleset is a function of the generation).
  */
-static __always_inline bool rp_vcache_mine(const struct rp_vcache *e, __u32 gen)
+static __always_inline bool rp_vcache_mine(const struct rp_vcache *e, __u32 gen,
+					   struct task_struct *task)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-
 	if (!e || e->gen != gen || e->cgroup_id != task->cgroups->dfl_cgrp->kn->id)
 		return false;
 	__sync_fetch_and_add(&rp_vcache_hits, 1);

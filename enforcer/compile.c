@@ -1204,13 +1204,37 @@ int compile_set(const struct policy_set *set, const struct rp_hash_key *hkey,
 	return 0;
 }
 
-void compile_filter(const struct compiled_set *c, int level_offset, struct rp_filter *f)
+/* Does the subject entry e belong in filter set `set`? by_id: c's rulesets by id, n_ids
+ * of them (NULL: unknown, then every subject does, which is safe and only slower). */
+static bool compile_filter_takes(const struct compile_entry *e, unsigned int set,
+				 const struct rp_value *const *by_id, size_t n_ids)
 {
+	__u32 id = e->value.id[0];
+
+	if (set == RP_FILTER_ANY || !by_id || id >= n_ids || !by_id[id])
+		return true;
+	return rp_ruleset_in_set(by_id[id], set);
+}
+
+void compile_filter(const struct compiled_set *c, int level_offset, unsigned int set,
+		    struct rp_filter *f)
+{
+	const struct rp_value **by_id = NULL;
+	size_t n_ids = 0;
+
 	memset(f, 0, sizeof(*f));
+	for (size_t i = 0; i < c->n_entries; i++)
+		if (c->entries[i].key.kind == RP_KEY_RULESET && c->entries[i].key.ruleset >= n_ids)
+			n_ids = c->entries[i].key.ruleset + 1;
+	by_id = n_ids ? calloc(n_ids, sizeof(*by_id)) : NULL;
+	for (size_t i = 0; by_id && i < c->n_entries; i++)
+		if (c->entries[i].key.kind == RP_KEY_RULESET)
+			by_id[c->entries[i].key.ruleset] = &c->entries[i].value;
 	for (size_t i = 0; i < c->n_entries; i++) {
 		unsigned int depth;
 
-		if (c->entries[i].key.kind != RP_KEY_SUBJECT)
+		if (c->entries[i].key.kind != RP_KEY_SUBJECT ||
+		    !compile_filter_takes(&c->entries[i], set, by_id, n_ids))
 			continue;
 		depth = c->texts[i] ? cgroup_path_depth(c->texts[i]) : 0;
 		if (level_offset >= 0 && c->texts[i]) {
@@ -1220,6 +1244,7 @@ void compile_filter(const struct compiled_set *c, int level_offset, struct rp_fi
 		for (unsigned int l = depth; l <= RP_FILTER_LEVEL_LAST; l++)
 			rp_filter_add(f, c->entries[i].key.hash, l);
 	}
+	free(by_id);
 }
 
 void compiled_set_free(struct compiled_set *c)

@@ -79,12 +79,14 @@ int compile_set(const struct policy_set *set, const struct rp_hash_key *hkey,
 		const struct compile_cgroups *cgroups, struct compiled_set *ret_set,
 		struct policy_error *err);
 /*
- * The selection filter of c's subjects (include/rampart/abi.h). A subject's cgroup level
- * is the depth of its path plus level_offset, the level of the root the daemon sees
- * cgroups from; a negative level_offset (unknown) marks every level from the path's
- * depth down, which is safe and only slower.
+ * Filter set `set` (enum rp_filter_set, include/rampart/abi.h) of c's subjects: those
+ * whose ruleset has something to say to the set's hooks. A subject's cgroup level is the
+ * depth of its path plus level_offset, the level of the root the daemon sees cgroups
+ * from; a negative level_offset (unknown) marks every level from the path's depth down,
+ * which is safe and only slower.
  */
-void compile_filter(const struct compiled_set *c, int level_offset, struct rp_filter *f);
+void compile_filter(const struct compiled_set *c, int level_offset, unsigned int set,
+		    struct rp_filter *f);
 void compiled_set_free(struct compiled_set *c);
 /* The rule an event names, or NULL for an id outside the table. */
 const struct compile_rule *compiled_rule(const struct compiled_set *c, __u32 rule_id);

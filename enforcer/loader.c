@@ -142,26 +142,30 @@ void loader_set_level_offset(struct loader *l, int level_offset)
 }
 
 /*
- * Writes the selection filter for the set c is about to become: before the flip, the
- * union of what the filter holds and c's subjects (then it covers both generations);
- * after it, c's alone (the programs trust a "no" of the filter only when the live
- * generation did not change across their check). Takes next, freed on failure.
+ * Writes the selection filter's sets (RP_FILTER_SETS of them) for the set c is about to
+ * become: before the flip, each the union of what it holds and c's subjects for it (then
+ * it covers both generations); after it, c's alone (the programs trust a "no" of the
+ * filter only when the live generation did not change across their check). Takes next,
+ * freed on failure; a failure part way leaves each set a superset of what it was.
  */
 static int loader_filter_write(struct loader *l, struct rp_filter *next, bool flipped)
 {
 	int fd = bpf_map__fd(l->skel->maps.rp_filter);
-	__u32 zero = 0;
 
-	if (!flipped && l->filter) {
-		next->levels |= l->filter->levels;
-		for (size_t i = 0; i < RP_FILTER_WORDS; i++)
-			next->bits[i] |= l->filter->bits[i];
-	}
-	if (bpf_map_update_elem(fd, &zero, next, BPF_ANY) < 0) {
-		int ret = -errno;
+	for (__u32 set = 0; set < RP_FILTER_SETS; set++) {
+		struct rp_filter *f = &next[set];
 
-		free(next);
-		return ret;
+		if (!flipped && l->filter) {
+			f->levels |= l->filter[set].levels;
+			for (size_t i = 0; i < RP_FILTER_WORDS; i++)
+				f->bits[i] |= l->filter[set].bits[i];
+		}
+		if (bpf_map_update_elem(fd, &set, f, BPF_ANY) < 0) {
+			int ret = -errno;
+
+			free(next);
+			return ret;
+		}
 	}
 	free(l->filter);
 	l->filter = next;
@@ -170,7 +174,8 @@ static int loader_filter_write(struct loader *l, struct rp_filter *next, bool fl
 
 int loader_apply(struct loader *l, const struct compiled_set *c, __u32 *ret_gen)
 {
-	struct rp_filter *before = malloc(sizeof(*before)), *after = malloc(sizeof(*after));
+	struct rp_filter *before = calloc(RP_FILTER_SETS, sizeof(*before));
+	struct rp_filter *after = calloc(RP_FILTER_SETS, sizeof(*after));
 	int net_fd = bpf_map__fd(l->skel->maps.rp_net);
 	struct rp_net_key *net_keys = calloc(c->n_net + 1, sizeof(*net_keys));
 	int fd = bpf_map__fd(l->skel->maps.rp_decisions);
@@ -197,8 +202,9 @@ int loader_apply(struct loader *l, const struct compiled_set *c, __u32 *ret_gen)
 	if (!ret)
 		ret = loader_insert_net(net_fd, c->net, c->n_net, st.active_gen, net_keys);
 	if (!ret) {
-		compile_filter(c, l->level_offset, before);
-		memcpy(after, before, sizeof(*after));
+		for (unsigned int set = 0; set < RP_FILTER_SETS; set++)
+			compile_filter(c, l->level_offset, set, &before[set]);
+		memcpy(after, before, RP_FILTER_SETS * sizeof(*after));
 		ret = loader_filter_write(l, before, false);
 		before = NULL;	/* taken */
 	}

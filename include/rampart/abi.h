@@ -8,7 +8,7 @@
 #ifndef RAMPART_ABI_H
 #define RAMPART_ABI_H
 
-#define RP_ABI_VERSION 4
+#define RP_ABI_VERSION 5
 
 /* Longest path the engine resolves, NUL included (PATH_MAX). Longer: "cannot decide". */
 #define RP_PATH_MAX 4096
@@ -267,6 +267,47 @@ static inline int rp_filter_has(const struct rp_filter *f, __u64 cgroup_id)
 	__u32 slot = rp_filter_slot(cgroup_id);
 
 	return (f->bits[(slot / 64) & (RP_FILTER_WORDS - 1)] >> (slot % 64)) & 1;
+}
+
+/*
+ * rp_filter holds one filter per set: a hook asks the set of the subjects whose ruleset
+ * has something to say to it, so that a task whose policy leaves the hook's domain alone
+ * (file_open under a network-only policy, say) leaves as early as one no policy selects.
+ * Each set follows the same superset rule as a whole filter.
+ */
+enum rp_filter_set {
+	RP_FILTER_ANY,		/* every subject: the hooks not named below */
+	RP_FILTER_FILE,		/* file_open: rp_file_relevant() for some access */
+	RP_FILTER_EXEC,		/* bprm_check_security: RP_SHAPE_EXEC_RULES */
+	RP_FILTER_NET_CREATE,	/* socket_post_create: creation rules or a network default */
+	RP_FILTER_SETS,
+};
+
+/* Does the ruleset decide anything in file_open for the accesses acc? */
+static inline int rp_file_relevant(const struct rp_value *rs, __u32 acc)
+{
+	if ((rs->shape_flags & RP_SHAPE_FILE_PATHS) || rs->dir_depths[RP_CAT_FILE] ||
+	    rs->tree_depths[RP_CAT_FILE] || rs->glob_shapes[RP_CAT_FILE])
+		return 1;
+	for (int bit = 0; bit < RP_ACC_BITS; bit++)
+		if ((acc & (1u << bit)) && RP_ACTION_OF(rs->actions, bit) != RP_ACT_ALLOW)
+			return 1;
+	return 0;
+}
+
+/* Does the ruleset rs have anything to say to the hooks that consult filter set set? */
+static inline int rp_ruleset_in_set(const struct rp_value *rs, unsigned int set)
+{
+	switch (set) {
+	case RP_FILTER_FILE:
+		return rp_file_relevant(rs, RP_ACC_ALL);
+	case RP_FILTER_EXEC:
+		return !!(rs->shape_flags & RP_SHAPE_EXEC_RULES);
+	case RP_FILTER_NET_CREATE:
+		return !!(rs->shape_flags & (RP_SHAPE_NET_CREATE | RP_SHAPE_NET_DEFAULT));
+	default:
+		return 1;
+	}
 }
 
 /*

@@ -116,3 +116,46 @@ deep_selection() {
 	unset RP_LAUNCH
 	rp_contains "the unknown level is reported" "$(cat "$RP_ERR")" "not in the initial cgroup namespace"
 }
+
+# A hook consults the filter set of the subjects whose policy speaks to it: a cgroup whose
+# policy has only network rules leaves file_open as early as an unselected one. The sets
+# follow every reload, and a file default other than allow, with no file rule, puts a
+# cgroup in file_open's set (audit mode here, so that the test's own programs still run).
+@test "selector: filter sets follow a reload that adds and drops a cgroup's file rules" {
+	local netonly=$BATS_TEST_TMPDIR/netonly.json audited=$BATS_TEST_TMPDIR/audited.json
+	sed "s#@CG@#$CG#g" > "$netonly" <<'JSON'
+{
+	"apiVersion": "rampart.dev/v1", "name": "pods",
+	"selector": { "cgroups": ["@CG@"] },
+	"network": [ { "create": { "family": "packet" }, "action": "deny" } ]
+}
+JSON
+	sed "s#@CG@#$CG#g" > "$audited" <<'JSON'
+{
+	"apiVersion": "rampart.dev/v1", "name": "pods", "mode": "audit",
+	"selector": { "cgroups": ["@CG@"] },
+	"defaults": { "file": "deny" },
+	"exec": [ { "path": "/nonexistent", "action": "deny" } ]
+}
+JSON
+	cp "$netonly" "$LIVE"
+	rp_start --policy "$LIVE"
+	opens_in "network rules only: the open is allowed" "$CG" ok
+	cp "$(pattern_policy "$CG")" "$LIVE"
+	kill -HUP "$RP_PID"
+	rp_wait_generation 2
+	opens_in "a file rule added by the reload denies" "$CG" EPERM
+	cp "$netonly" "$LIVE"
+	kill -HUP "$RP_PID"
+	rp_wait_generation 3
+	opens_in "the file rule dropped again: allowed" "$CG" ok
+	cp "$audited" "$LIVE"
+	kill -HUP "$RP_PID"
+	rp_wait_generation 4
+	echo data > "$BATS_TEST_TMPDIR/other"
+	run rp_in_cgroup "$CG" rp-open "$BATS_TEST_TMPDIR/other"
+	rp_check "a file default of deny with no file rule, audit mode: allowed" \
+		test "$output" = ok
+	ev_is "... and reported: the open was decided" "$BATS_TEST_TMPDIR/other" KIND=file \
+		DECISION=audit POLICY=pods RULE=defaults.file
+}

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include "cgroup.h"
@@ -133,6 +134,21 @@ static void add_exec_rule(struct policy *p, enum policy_match match, const char 
 	r->object.match = match;
 	r->object.text = text ? strdup(text) : NULL;
 	r->action = action;
+}
+
+/* Appends a socket creation rule: any inet socket. */
+static void add_create_rule(struct policy *p, enum rp_action action)
+{
+	struct policy_net_rule *r;
+
+	p->net = realloc(p->net, (p->n_net + 1) * sizeof(*p->net));
+	r = &p->net[p->n_net++];
+	memset(r, 0, sizeof(*r));
+	r->op = RP_NET_CREATE;
+	r->action = action;
+	r->family = AF_INET;
+	r->type = RP_NET_ANY;
+	r->protocol = RP_NET_ANY;
 }
 
 /* Gives the last exec rule a parent condition. */
@@ -469,17 +485,17 @@ static void check_filter(int *unit_failed, const struct compiled_set *out)
 {
 	struct rp_filter f;
 
-	compile_filter(out, 0, &f);
+	compile_filter(out, 0, RP_FILTER_ANY, &f);
 	ASSERT_EQ(f.levels, (1ULL << 1) | (1ULL << 2), "levels of /a (1) and /a/b (2)");
 	ASSERT_TRUE(rp_filter_has(&f, 100), "/a's id is in the filter");
 	ASSERT_TRUE(rp_filter_has(&f, 200), "/a/b's id is in the filter");
 	ASSERT_EQ(filter_popcount(&f), 2, "two bits: nothing else set");
 	ASSERT_TRUE(!rp_filter_has(&f, 300), "/other's id is not in the filter");
 
-	compile_filter(out, 3, &f);
+	compile_filter(out, 3, RP_FILTER_ANY, &f);
 	ASSERT_EQ(f.levels, (1ULL << 4) | (1ULL << 5), "levels shifted by a mount 3 deep");
 
-	compile_filter(out, -1, &f);
+	compile_filter(out, -1, RP_FILTER_ANY, &f);
 	ASSERT_EQ(f.levels, ~1ULL, "level unknown: every level from /a's depth (1) down");
 	ASSERT_TRUE(rp_filter_has(&f, 100) && rp_filter_has(&f, 200), "ids still in");
 }
@@ -499,13 +515,67 @@ UNIT_TEST(compile_filter_holds_subjects_and_their_levels)
 	compile_and_check(unit_failed, &set, check_filter);
 }
 
+/* Which of the subjects' ids (/demo 42, /a 100, /pods/p1 401, /other 300) set `set` holds,
+ * as a string of the ids it holds. */
+static const char *filter_set_ids(const struct compiled_set *out, unsigned int set,
+				  char *buf, size_t size)
+{
+	static const __u64 ids[] = { 42, 100, 300, 401 };
+	struct rp_filter f;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	compile_filter(out, 0, set, &f);
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		if (rp_filter_has(&f, ids[i]))
+			n += snprintf(buf + n, size - n, "%s%llu", n ? " " : "",
+				      (unsigned long long)ids[i]);
+	return buf;
+}
+
+static void check_filter_sets(int *unit_failed, const struct compiled_set *out)
+{
+	char buf[64];
+
+	ASSERT_STREQ(filter_set_ids(out, RP_FILTER_ANY, buf, sizeof(buf)), "42 100 300 401",
+		     "every subject is in the set of the other hooks");
+	ASSERT_STREQ(filter_set_ids(out, RP_FILTER_FILE, buf, sizeof(buf)), "42 100",
+		     "file_open: a file rule (/a), a file default of deny (/demo)");
+	ASSERT_STREQ(filter_set_ids(out, RP_FILTER_EXEC, buf, sizeof(buf)), "401",
+		     "bprm_check_security: the exec rule (/pods/p1)");
+	ASSERT_STREQ(filter_set_ids(out, RP_FILTER_NET_CREATE, buf, sizeof(buf)), "300",
+		     "socket_post_create: the creation rule (/other)");
+}
+
+UNIT_TEST(compile_filter_sets_hold_the_subjects_each_hook_must_decide)
+{
+	struct policy_set set = {};
+	struct policy *files = new_policy("files", false, RP_ACT_ALLOW);
+	struct policy *closed = new_policy("closed", false, RP_ACT_DENY);
+	struct policy *execs = new_policy("execs", false, RP_ACT_ALLOW);
+	struct policy *sockets = new_policy("sockets", false, RP_ACT_ALLOW);
+
+	add_cgroup(files, "/a");
+	add_rule(files, "/etc/p1", RP_ACC_READ, RP_ACT_DENY);
+	add_cgroup(closed, "/demo");
+	add_cgroup(execs, "/pods/p1");
+	add_exec_rule(execs, POLICY_MATCH_PATH, "/bin/x", RP_ACT_DENY);
+	add_cgroup(sockets, "/other");
+	add_create_rule(sockets, RP_ACT_DENY);
+	add_policy(&set, files);
+	add_policy(&set, closed);
+	add_policy(&set, execs);
+	add_policy(&set, sockets);
+	compile_and_check(unit_failed, &set, check_filter_sets);
+}
+
 UNIT_TEST(compile_filter_of_nothing_is_empty)
 {
 	struct compiled_set none = {};
 	struct rp_filter f;
 
 	memset(&f, 0xff, sizeof(f));
-	compile_filter(&none, 0, &f);
+	compile_filter(&none, 0, RP_FILTER_FILE, &f);
 	ASSERT_EQ(f.levels, 0, "no levels");
 	ASSERT_EQ(filter_popcount(&f), 0, "no bits");
 }
