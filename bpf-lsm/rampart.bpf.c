@@ -227,8 +227,8 @@ static __always_inline int rp_file_open_decide(struct file *file, struct task_st
 SEC("lsm.s/file_open")
 int BPF_PROG(rp_file_open, struct file *file, int ret)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct rp_vcache_snap snap = {};
+	struct task_struct *task;
 	struct rp_vcache *cached;
 	struct rp_hold h = {};
 	__u32 gen, acc;
@@ -238,6 +238,7 @@ int BPF_PROG(rp_file_open, struct file *file, int ret)
 	ret = rp_guard_file_open(file);
 	if (ret)
 		return ret;
+	task = bpf_get_current_task_btf();
 	gen = rp_selected_gen(task, RP_FILTER_FILE);
 	if (!gen)
 		return 0;

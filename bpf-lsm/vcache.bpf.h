@@ -117,9 +117,13 @@ static __always_inline struct rp_vcache *rp_vcache_find(struct file *file, __u32
 							struct task_struct *task,
 							struct rp_vcache_snap *snap)
 {
-	struct rp_vcache *e = bpf_inode_storage_get(&rp_vcache, file->f_inode, 0, 0);
 	struct dentry *dentry = file->f_path.dentry;
+	struct rp_vcache *e;
 
+	snap->root_mnt = 0;
+	if (file->f_inode->i_nlink != 1)
+		return NULL;	/* never cached: no lookup (a second name, or none left) */
+	e = bpf_inode_storage_get(&rp_vcache, file->f_inode, 0, 0);
 	if (!rp_vcache_snap(file, task, snap, e) || !e || e->rename_seq != snap->rename_seq || e->mount_seq != snap->mount_seq ||
 	    e->root_mnt != snap->root_mnt || e->access != acc || e->dentry != (__u64)dentry ||
 	    e->mnt != (__u64)file->f_path.mnt || e->parent != (__u64)dentry->d_parent ||
