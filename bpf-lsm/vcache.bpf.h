@@ -85,18 +85,17 @@ static __always_inline bool rp_snap_take(struct task_struct *task, struct rp_vca
 }
 
 /*
- * May the verdict on file be cached for the current task? Takes the snapshot if so. When
- * the inode holds an entry (known), its type and file system were checked before the
- * entry was stored, and neither changes in an inode's life: only its names are checked.
+ * May the verdict on file, whose inode has one name (the caller checked), be cached for
+ * the current task? Takes the snapshot if so. When the inode holds an entry (known), its
+ * type and file system were checked before the entry was stored, and neither changes in
+ * an inode's life.
  */
 static __always_inline bool rp_vcache_snap(struct file *file, struct task_struct *task,
 					   struct rp_vcache_snap *snap, bool known)
 {
 	struct inode *inode = file->f_inode;
 
-	snap->root_mnt = 0;
-	if (inode->i_nlink != 1 ||
-	    (!known && ((inode->i_mode & RP_S_IFMT) != RP_S_IFREG || !rp_local_fs(inode))))
+	if (!known && ((inode->i_mode & RP_S_IFMT) != RP_S_IFREG || !rp_local_fs(inode)))
 		return false;
 	return rp_snap_take(task, snap);
 }
@@ -124,8 +123,8 @@ static __always_inline struct rp_vcache *rp_vcache_find(struct file *file, __u32
 	if (file->f_inode->i_nlink != 1)
 		return NULL;	/* never cached: no lookup (a second name, or none left) */
 	e = bpf_inode_storage_get(&rp_vcache, file->f_inode, 0, 0);
-	if (!rp_vcache_snap(file, task, snap, e) || !e || e->rename_seq != snap->rename_seq || e->mount_seq != snap->mount_seq ||
-	    e->root_mnt != snap->root_mnt || e->access != acc || e->dentry != (__u64)dentry ||
+	if (!rp_vcache_snap(file, task, snap, e) || !e || e->rename_seq != snap->rename_seq ||
+	    e->mount_seq != snap->mount_seq || e->root_mnt != snap->root_mnt || e->access != acc || e->dentry != (__u64)dentry ||
 	    e->mnt != (__u64)file->f_path.mnt || e->parent != (__u64)dentry->d_parent ||
 	    e->name_hash_len != rp_vcache_name(dentry))
 		return NULL;
