@@ -13,13 +13,18 @@ __u64 rp_lost_events;
 __u64 rp_undecided_no_memory;
 __u64 rp_undecided_changing;
 
-/* The one live generation. Flipping it is the single write that swaps policy sets. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct rp_state);
-} rp_state SEC(".maps");
+/*
+ * The one live generation (0: no policy set loaded, allow everything). Flipping it is the
+ * single write that swaps policy sets. A global, not an array map: a hook reads it two or
+ * three times, and a load from .bss costs two instructions where an inlined array lookup
+ * costs a dozen. The daemon writes it through the mapped .bss; programs read it with
+ * rp_active_gen() only.
+ */
+__u32 rp_live_gen;
+
+/* The selection filter, one per enum rp_filter_set (include/rampart/abi.h): written only
+ * by the daemon, through the mapped .bss, as loader_filter_write() describes. */
+struct rp_filter rp_filters[RP_FILTER_SETS];
 
 /* Every policy set's subjects, rulesets and rules, keyed by generation. */
 struct {
@@ -142,15 +147,6 @@ struct {
 	__type(key, int);
 	__type(value, struct rp_scratch);
 } rp_scratch SEC(".maps");
-
-/* The selection filter, one per enum rp_filter_set (include/rampart/abi.h): written only
- * by the daemon. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, RP_FILTER_SETS);
-	__type(key, __u32);
-	__type(value, struct rp_filter);
-} rp_filter SEC(".maps");
 
 /*
  * Per task: which ruleset binds it, as found for one generation and one cgroup. The

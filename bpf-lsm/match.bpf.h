@@ -403,30 +403,34 @@ static __always_inline void rp_match_all(const struct rp_match *m, const struct 
 	rp_match_path(m, rs, p, info, d);
 }
 
-/* The accesses no rule decided take the default (defaults: per access, from rs). */
+/*
+ * The accesses no rule decided take the default (defaults: per access, from rs). The
+ * loop keeps the deciding access, not its rule: choosing between d->id[bit] and
+ * def_ids[bit] inside it made the compiler keep an address per access on the stack.
+ */
 static __always_inline __u8 rp_conclude(struct rp_decision *d, const __u16 def_actions,
 					const __u32 *def_ids, __u32 want, __u32 *rule_id)
 {
 	__u8 verdict = RP_ACT_NONE;
+	__u32 best = 0;
 
 	for (int bit = 0; bit < RP_ACC_BITS; bit++) {
 		__u8 a;
-		__u32 id;
 
 		if (!(want & (1u << bit)))
 			continue;
-		if (d->covered & (1u << bit)) {
+		if (d->covered & (1u << bit))
 			a = RP_ACTION_OF(d->actions, bit);
-			id = d->id[bit];
-		} else {
+		else
 			a = RP_ACTION_OF(def_actions, bit);
-			id = def_ids[bit];
-		}
 		if (a > verdict) {
 			verdict = a;
-			*rule_id = id;
+			best = bit;
 		}
 	}
+	if (verdict == RP_ACT_NONE || best >= RP_ACC_BITS)
+		return verdict;
+	*rule_id = d->covered & (1u << best) ? d->id[best] : def_ids[best];
 	return verdict;
 }
 

@@ -221,17 +221,34 @@ static __always_inline int rp_file_open_decide(struct file *file, struct task_st
 }
 
 /*
- * A file opened again by a task of the cgroup that opened it before, under the live
- * generation, is answered from the verdict cache here, before the decision's set-up.
+ * The open of file by a task that the filter could not rule out, under generation gen. A
+ * file opened again by a task of the cgroup that opened it before, under the live
+ * generation, is answered from the verdict cache here, before the decision's set-up. A
+ * function of its own (a BPF subprogram), so that the hook's way out for an unselected
+ * task pays neither its stack nor its registers.
  */
+static __noinline int rp_file_open_selected(struct file *file, struct task_struct *task,
+					    __u32 gen)
+{
+	struct rp_vcache_snap snap = {};
+	struct rp_vcache *cached;
+	struct rp_hold h = {};
+	__u32 acc = rp_file_access(file);
+	int ret;
+
+	cached = rp_vcache_find(file, acc, task, &snap);
+	if (rp_vcache_mine(cached, gen, task) && rp_active_gen() == gen)
+		return 0;
+	ret = rp_file_open_decide(file, task, acc, cached, &snap, &h);
+	rp_scratch_put(&h);
+	return ret;
+}
+
 SEC("lsm.s/file_open")
 int BPF_PROG(rp_file_open, struct file *file, int ret)
 {
-	struct rp_vcache_snap snap = {};
 	struct task_struct *task;
-	struct rp_vcache *cached;
-	struct rp_hold h = {};
-	__u32 gen, acc;
+	__u32 gen;
 
 	if (ret)
 		return ret;
@@ -240,15 +257,7 @@ int BPF_PROG(rp_file_open, struct file *file, int ret)
 		return ret;
 	task = bpf_get_current_task_btf();
 	gen = rp_selected_gen(task, RP_FILTER_FILE);
-	if (!gen)
-		return 0;
-	acc = rp_file_access(file);
-	cached = rp_vcache_find(file, acc, task, &snap);
-	if (rp_vcache_mine(cached, gen, task) && rp_active_gen() == gen)
-		return 0;
-	ret = rp_file_open_decide(file, task, acc, cached, &snap, &h);
-	rp_scratch_put(&h);
-	return ret;
+	return gen ? rp_file_open_selected(file, task, gen) : 0;
 }
 
 static __always_inline int rp_bprm_decide(struct linux_binprm *bprm, struct rp_hold *h)

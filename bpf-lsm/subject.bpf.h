@@ -12,12 +12,10 @@ struct rp_subject {
 	__u8 pad[7];
 };
 
+/* One load, never merged with another read nor kept across calls (maps.bpf.h). */
 static __always_inline __u32 rp_active_gen(void)
 {
-	__u32 zero = 0;
-	struct rp_state *st = bpf_map_lookup_elem(&rp_state, &zero);
-
-	return st ? st->active_gen : 0;
+	return *(volatile __u32 *)&rp_live_gen;
 }
 
 static __always_inline struct rp_value *rp_lookup(__u32 gen, __u16 kind, __u16 ruleset, __u64 hash)
@@ -27,26 +25,9 @@ static __always_inline struct rp_value *rp_lookup(__u32 gen, __u16 kind, __u16 r
 	return bpf_map_lookup_elem(&rp_decisions, &key);
 }
 
-/*
- * Could filter set `set` hold a cgroup on the task's path? Its own cgroup is read
- * through BTF; an ancestor's id costs a helper call, made only at levels where the filter
- * has subjects. Deeper than the filter tells levels apart: "maybe".
- */
-static __always_inline bool rp_filter_maybe(struct task_struct *task, __u32 set)
+/* Could one of the task's ancestors at `levels` be in filter f? A helper call a level. */
+static __noinline bool rp_filter_ancestors(const struct rp_filter *f, __u64 levels)
 {
-	const struct rp_filter *f = bpf_map_lookup_elem(&rp_filter, &set);
-	struct cgroup *cg = task->cgroups->dfl_cgrp;
-	int level = cg->level;
-	__u64 levels;
-
-	if (!f || level < 0 || level >= RP_FILTER_LEVEL_LAST)
-		return true;
-	levels = f->levels & ((2ULL << level) - 1);
-	if ((levels >> level) & 1) {
-		if (rp_filter_has(f, cg->kn->id))
-			return true;
-		levels &= ~(1ULL << level);
-	}
 	for (int i = 0; i < RP_FILTER_LEVEL_LAST && levels; i++) {
 		if (!((levels >> i) & 1))
 			continue;
@@ -55,6 +36,28 @@ static __always_inline bool rp_filter_maybe(struct task_struct *task, __u32 set)
 		levels &= ~(1ULL << i);
 	}
 	return false;
+}
+
+/*
+ * Could filter set `set` hold a cgroup on the task's path? Its own cgroup is read
+ * through BTF; an ancestor's id costs a helper call, made only at levels where the filter
+ * has subjects. Deeper than the filter tells levels apart: "maybe".
+ */
+static __always_inline bool rp_filter_maybe(struct task_struct *task, __u32 set)
+{
+	const struct rp_filter *f = &rp_filters[set];
+	struct cgroup *cg = task->cgroups->dfl_cgrp;
+	__u32 level = cg->level;
+	__u64 own, levels;
+
+	if (level >= RP_FILTER_LEVEL_LAST)
+		return true;
+	own = 1ULL << level;
+	levels = f->levels;
+	if ((levels & own) && rp_filter_has(f, cg->kn->id))
+		return true;
+	levels &= own - 1;	/* the levels above its own */
+	return levels && rp_filter_ancestors(f, levels);
 }
 
 /*
@@ -68,10 +71,15 @@ static __always_inline bool rp_filter_maybe(struct task_struct *task, __u32 set)
 static __always_inline __u32 rp_selected_gen(struct task_struct *task, __u32 set)
 {
 	__u32 gen = rp_active_gen();
+	bool maybe;
 
-	if (!gen || (!rp_filter_maybe(task, set) && rp_active_gen() == gen))
+	if (!gen)
 		return 0;
-	return gen;
+	/* the filter's plain loads stay between the two reads of the generation */
+	asm volatile("" ::: "memory");
+	maybe = rp_filter_maybe(task, set);
+	asm volatile("" ::: "memory");
+	return !maybe && rp_active_gen() == gen ? 0 : gen;
 }
 
 static __always_inline bool rp_unselected(__u32 set)

@@ -142,34 +142,29 @@ void loader_set_level_offset(struct loader *l, int level_offset)
 }
 
 /*
- * Writes the selection filter's sets (RP_FILTER_SETS of them) for the set c is about to
- * become: before the flip, each the union of what it holds and c's subjects for it (then
- * it covers both generations); after it, c's alone (the programs trust a "no" of the
- * filter only when the live generation did not change across their check). Takes next,
- * freed on failure; a failure part way leaves each set a superset of what it was.
+ * Writes the selection filter's sets (RP_FILTER_SETS of them, in the programs' mapped
+ * .bss) for the set c is about to become: before the flip, each the union of what it
+ * holds and c's subjects for it (then it covers both generations); after it, c's alone
+ * (the programs trust a "no" of the filter only when the live generation did not change
+ * across their check). Every byte only gains bits before the flip and only loses bits
+ * after it, so a program reading a byte while the set is half written still reads a
+ * superset of the live generation's subjects. Takes next.
  */
-static int loader_filter_write(struct loader *l, struct rp_filter *next, bool flipped)
+static void loader_filter_write(struct loader *l, struct rp_filter *next, bool flipped)
 {
-	int fd = bpf_map__fd(l->skel->maps.rp_filter);
+	struct rp_filter *live = l->skel->bss->rp_filters;
 
 	for (__u32 set = 0; set < RP_FILTER_SETS; set++) {
 		struct rp_filter *f = &next[set];
 
-		if (!flipped && l->filter) {
-			f->levels |= l->filter[set].levels;
-			for (size_t i = 0; i < RP_FILTER_WORDS; i++)
-				f->bits[i] |= l->filter[set].bits[i];
+		if (!flipped) {
+			f->levels |= live[set].levels;
+			for (size_t i = 0; i < RP_FILTER_SLOTS; i++)
+				f->slots[i] |= live[set].slots[i];
 		}
-		if (bpf_map_update_elem(fd, &set, f, BPF_ANY) < 0) {
-			int ret = -errno;
-
-			free(next);
-			return ret;
-		}
+		memcpy(&live[set], f, sizeof(*f));
 	}
-	free(l->filter);
-	l->filter = next;
-	return 0;
+	free(next);
 }
 
 int loader_apply(struct loader *l, const struct compiled_set *c, __u32 *ret_gen)
@@ -179,11 +174,9 @@ int loader_apply(struct loader *l, const struct compiled_set *c, __u32 *ret_gen)
 	int net_fd = bpf_map__fd(l->skel->maps.rp_net);
 	struct rp_net_key *net_keys = calloc(c->n_net + 1, sizeof(*net_keys));
 	int fd = bpf_map__fd(l->skel->maps.rp_decisions);
-	int state_fd = bpf_map__fd(l->skel->maps.rp_state);
-	struct rp_state st = { .active_gen = l->gen + 1 ? l->gen + 1 : 1 };
+	__u32 gen = l->gen + 1 ? l->gen + 1 : 1;
 	struct rp_key *keys = calloc(c->n_entries + 1, sizeof(*keys));
 	struct rp_value *vals = calloc(c->n_entries + 1, sizeof(*vals));
-	__u32 zero = 0;
 	int ret;
 
 	if (!keys || !vals || !net_keys || !before || !after) {
@@ -192,30 +185,28 @@ int loader_apply(struct loader *l, const struct compiled_set *c, __u32 *ret_gen)
 	}
 	loader_retire(l);	/* at most one unused generation in the maps */
 	/* the new generation's counters start at 0; the half was the retired one's */
-	memset(&l->hits[RP_HITS_INDEX(st.active_gen, 0)], 0, c->n_rules * sizeof(__u64));
+	memset(&l->hits[RP_HITS_INDEX(gen, 0)], 0, c->n_rules * sizeof(__u64));
 	for (size_t i = 0; i < c->n_entries; i++) {
 		keys[i] = c->entries[i].key;
-		keys[i].gen = st.active_gen;
+		keys[i].gen = gen;
 		vals[i] = c->entries[i].value;
 	}
 	ret = loader_insert(fd, keys, vals, c->n_entries, &l->insert_fallbacks);
 	if (!ret)
-		ret = loader_insert_net(net_fd, c->net, c->n_net, st.active_gen, net_keys);
-	if (!ret) {
-		for (unsigned int set = 0; set < RP_FILTER_SETS; set++)
-			compile_filter(c, l->level_offset, set, &before[set]);
-		memcpy(after, before, RP_FILTER_SETS * sizeof(*after));
-		ret = loader_filter_write(l, before, false);
-		before = NULL;	/* taken */
-	}
+		ret = loader_insert_net(net_fd, c->net, c->n_net, gen, net_keys);
 	if (ret)
 		goto err_delete;
-	/* The one write that makes the new set live. */
-	if (bpf_map_update_elem(state_fd, &zero, &st, BPF_ANY) < 0) {
-		ret = -errno;
-		goto err_delete;
-	}
-	/* Dropping the old subjects may fail: the union stays, wider but still right. */
+	for (unsigned int set = 0; set < RP_FILTER_SETS; set++)
+		compile_filter(c, l->level_offset, set, &before[set]);
+	memcpy(after, before, RP_FILTER_SETS * sizeof(*after));
+	loader_filter_write(l, before, false);
+	/*
+	 * The one write that makes the new set live. The fences keep the filter's union
+	 * (above) visible before it and its narrowing (below) after it, on any CPU.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&l->skel->bss->rp_live_gen, gen, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	loader_filter_write(l, after, true);
 	l->old = l->live;
 	l->n_old = l->n_live;
@@ -226,7 +217,7 @@ int loader_apply(struct loader *l, const struct compiled_set *c, __u32 *ret_gen)
 	l->n_live = c->n_entries;
 	l->live_net = net_keys;
 	l->n_live_net = c->n_net;
-	l->gen = st.active_gen;
+	l->gen = gen;
 	*ret_gen = l->gen;
 	return 0;
 
@@ -398,6 +389,5 @@ void loader_close(struct loader *l)
 	free(l->live_net);
 	free(l->old);
 	free(l->old_net);
-	free(l->filter);
 	memset(l, 0, sizeof(*l));
 }

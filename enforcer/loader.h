@@ -27,7 +27,6 @@ struct loader {
 	struct rp_net_key *old_net;
 	size_t n_old_net;
 	__u64 *hits;			/* rp_hits, mapped: RP_HITS_ENTRIES counters */
-	struct rp_filter *filter;	/* what rp_filter's RP_FILTER_SETS hold; NULL: zero */
 	int level_offset;		/* cgroup level of the root paths are under; -1: unknown */
 	unsigned insert_fallbacks;	/* applies written one entry at a time (no batch) */
 };

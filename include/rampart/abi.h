@@ -222,51 +222,49 @@ enum rp_category {
 /* Rule id of a decision taken with no rule at all (a subject whose ruleset is missing). */
 #define RP_RULE_NONE 0xffffffffu
 
-/* The one-entry state array: what is live. Written only by the daemon. */
-struct rp_state {
-	__u32 active_gen;	/* 0: no policy set loaded, allow everything */
-	__u32 pad;
-};
-_Static_assert(sizeof(struct rp_state) == 8, "rp_state layout");
-
 /*
  * The selection filter: which cgroups may be subjects, for the fast way out of a task
- * that no policy selects (one inlined array lookup and a bit test per level, instead of a
- * task storage lookup). It may say "maybe" wrongly (two ids on one bit), never "no"
- * wrongly: the daemon keeps it a superset of the live generation's subjects at every
+ * that no policy selects (a byte test per level, read from the programs' .bss, instead
+ * of a task storage lookup). It may say "maybe" wrongly (two ids on one slot), never
+ * "no" wrongly: the daemon keeps it a superset of the live generation's subjects at every
  * instant (it adds the new generation's subjects before the flip and drops the old ones
  * after it), and a program trusts a "no" only when the live generation was the same
  * before and after its check.
  */
-#define RP_FILTER_BITS_LOG 15
-#define RP_FILTER_WORDS ((1u << RP_FILTER_BITS_LOG) / 64)
+#define RP_FILTER_SLOTS_LOG 15
+#define RP_FILTER_SLOTS (1u << RP_FILTER_SLOTS_LOG)
 /* cgroup levels at and beyond this one share the last bit of rp_filter.levels */
 #define RP_FILTER_LEVEL_LAST 63
 
+/*
+ * A slot is a byte, not a bit: a bit costs a BPF program a shift by a variable amount,
+ * which the x86 JIT turns into four instructions, and the extra memory (32 KiB a set)
+ * costs nothing on the way out, which touches one cache line either way.
+ */
 struct rp_filter {
 	__u64 levels;			/* bit l: a subject sits at cgroup level l */
-	__u64 bits[RP_FILTER_WORDS];	/* bit rp_filter_slot(id): a subject may have id */
+	__u8 slots[RP_FILTER_SLOTS];	/* slot rp_filter_slot(id) not 0: a subject may have id */
 };
 
-/* A cgroup id's bit in rp_filter.bits: the top bits of a multiplicative hash. */
+/*
+ * A cgroup id's slot: its low bits. The kernel numbers cgroups in order of creation
+ * (the inode number of their kernfs node, in the low 32 bits of the id), so any
+ * RP_FILTER_SLOTS cgroups created one after another have slots of their own.
+ */
 static inline __u32 rp_filter_slot(__u64 cgroup_id)
 {
-	return (__u32)((cgroup_id * 0x9E3779B97F4A7C15ULL) >> (64 - RP_FILTER_BITS_LOG));
+	return (__u32)cgroup_id & (RP_FILTER_SLOTS - 1);
 }
 
 static inline void rp_filter_add(struct rp_filter *f, __u64 cgroup_id, unsigned int level)
 {
-	__u32 slot = rp_filter_slot(cgroup_id);
-
 	f->levels |= 1ULL << (level < RP_FILTER_LEVEL_LAST ? level : RP_FILTER_LEVEL_LAST);
-	f->bits[slot / 64] |= 1ULL << (slot % 64);
+	f->slots[rp_filter_slot(cgroup_id)] = 1;
 }
 
 static inline int rp_filter_has(const struct rp_filter *f, __u64 cgroup_id)
 {
-	__u32 slot = rp_filter_slot(cgroup_id);
-
-	return (f->bits[(slot / 64) & (RP_FILTER_WORDS - 1)] >> (slot % 64)) & 1;
+	return f->slots[rp_filter_slot(cgroup_id)];
 }
 
 /*

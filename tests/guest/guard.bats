@@ -38,11 +38,13 @@ denied() {
 @test "guard: no process, root included, gets an fd to Rampart's maps" {
 	rp_start --policy "$POLICY"
 	rp_check "armed" grep -q "guard armed: Rampart's maps take no new fd" "$RP_ERR"
-	run bpftool map dump name rp_state
+	# the live generation and the selection filter live in the programs' .bss
+	run bpftool map dump name rampart_.bss
 	rp_check "dump refused" [ "$status" -ne 0 ]
 	rp_contains "by the kernel" "$output" "Operation not permitted"
-	run bpftool map update name rp_state key 0 0 0 0 value 0 0 0 0 0 0 0 0
+	run bpftool map update name rampart_.bss key 0 0 0 0 value 0 0 0 0
 	rp_check "update refused" [ "$status" -ne 0 ]
+	rp_contains "update refused by the kernel" "$output" "Operation not permitted"
 	run bpftool map dump name rp_tasks
 	rp_check "task storage refused" [ "$status" -ne 0 ]
 	run bpftool map dump name rp_decisions
@@ -177,7 +179,7 @@ denied() {
 
 @test "guard: --no-guard leaves the maps readable by bpftool" {
 	rp_start --policy "$POLICY" --no-guard
-	run bpftool map dump name rp_state
+	run bpftool map dump name rampart_.bss
 	rp_check "dump works" [ "$status" -eq 0 ]
-	rp_contains "generation 1" "$output" '"active_gen": 1'
+	rp_contains "generation 1" "$output" '"rp_live_gen": 1'
 }
