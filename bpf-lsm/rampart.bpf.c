@@ -477,7 +477,7 @@ SEC("lsm/socket_connect")
 int BPF_PROG(rp_socket_connect, struct socket *sock, struct sockaddr *address, int addrlen,
 	     int ret)
 {
-	if (ret || rp_unselected(RP_FILTER_ANY))
+	if (ret || rp_unselected(RP_FILTER_NET_INET))
 		return ret;
 	return rp_net_addr_hook(sock, address, addrlen, RP_NET_CONNECT);
 }
@@ -485,7 +485,7 @@ int BPF_PROG(rp_socket_connect, struct socket *sock, struct sockaddr *address, i
 SEC("lsm/socket_bind")
 int BPF_PROG(rp_socket_bind, struct socket *sock, struct sockaddr *address, int addrlen, int ret)
 {
-	if (ret || rp_unselected(RP_FILTER_ANY))
+	if (ret || rp_unselected(RP_FILTER_NET_INET))
 		return ret;
 	return rp_net_addr_hook(sock, address, addrlen, RP_NET_BIND);
 }
@@ -501,7 +501,7 @@ int BPF_PROG(rp_socket_sendmsg, struct socket *sock, struct msghdr *msg, int siz
 	void *name = msg->msg_name;
 	int namelen = msg->msg_namelen;
 
-	if (ret || !name || namelen <= 0 || rp_unselected(RP_FILTER_ANY))
+	if (ret || !name || namelen <= 0 || rp_unselected(RP_FILTER_NET_INET))
 		return ret;
 	if (sock->type == RP_SOCK_STREAM && !(msg->msg_flags & RP_MSG_FASTOPEN))
 		return 0;	/* TCP ignores the address of a send */
@@ -515,7 +515,7 @@ int BPF_PROG(rp_socket_listen, struct socket *sock, int backlog, int ret)
 	struct rp_net_req req = { .obj.op = RP_NET_LISTEN, .flags = RP_EVF_INET };
 	struct sock *sk = BPF_CORE_READ(sock, sk);
 
-	if (ret || !sk || rp_unselected(RP_FILTER_ANY))
+	if (ret || !sk || rp_unselected(RP_FILTER_NET_INET))
 		return ret;
 	rp_net_socket(sock, &req);
 	if (req.obj.family == RP_AF_INET)
@@ -535,7 +535,7 @@ int BPF_PROG(rp_unix_connect, struct sock *sock, struct sock *other, struct sock
 	struct rp_net_req req = { .obj = { .op = RP_NET_CONNECT, .family = RP_AF_UNIX },
 				  .flags = RP_EVF_UNIX };
 
-	if (ret || rp_unselected(RP_FILTER_ANY))
+	if (ret || rp_unselected(RP_FILTER_NET_UNIX))
 		return ret;
 	req.obj.type = BPF_CORE_READ(sock, sk_type);
 	return rp_net_decide(&req, &(struct rp_net_src){ .unix_peer = other });
@@ -549,7 +549,7 @@ int BPF_PROG(rp_unix_send, struct socket *sock, struct socket *other, int ret)
 				  .flags = RP_EVF_UNIX };
 	struct sock *peer = BPF_CORE_READ(other, sk);
 
-	if (ret || !peer || rp_unselected(RP_FILTER_ANY))
+	if (ret || !peer || rp_unselected(RP_FILTER_NET_UNIX))
 		return ret;
 	req.obj.type = BPF_CORE_READ(sock, type);
 	return rp_net_decide(&req, &(struct rp_net_src){ .unix_peer = peer });

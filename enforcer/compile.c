@@ -1211,7 +1211,7 @@ static bool compile_filter_takes(const struct compile_entry *e, unsigned int set
 {
 	__u32 id = e->value.id[0];
 
-	if (set == RP_FILTER_ANY || !by_id || id >= n_ids || !by_id[id])
+	if (!by_id || id >= n_ids || !by_id[id])
 		return true;
 	return rp_ruleset_in_set(by_id[id], set);
 }

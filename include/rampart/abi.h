@@ -268,16 +268,19 @@ static inline int rp_filter_has(const struct rp_filter *f, __u64 cgroup_id)
 }
 
 /*
- * rp_filter holds one filter per set: a hook asks the set of the subjects whose ruleset
- * has something to say to it, so that a task whose policy leaves the hook's domain alone
- * (file_open under a network-only policy, say) leaves as early as one no policy selects.
- * Each set follows the same superset rule as a whole filter.
+ * The programs hold one filter per set: a hook asks the set of the subjects whose
+ * ruleset has something to say to it, so that a task whose policy leaves the hook's
+ * domain alone (file_open under a network-only policy, connect under a file-only one)
+ * leaves as early as one no policy selects. Each set follows the same superset rule as a
+ * whole filter. The network sets hold the rulesets whose shapes rp_net_shapes() asks for
+ * the hook's operation: a task of any other leaves the hook with nothing decided anyway.
  */
 enum rp_filter_set {
-	RP_FILTER_ANY,		/* every subject: the hooks not named below */
 	RP_FILTER_FILE,		/* file_open: rp_file_relevant() for some access */
 	RP_FILTER_EXEC,		/* bprm_check_security: RP_SHAPE_EXEC_RULES */
 	RP_FILTER_NET_CREATE,	/* socket_post_create: creation rules or a network default */
+	RP_FILTER_NET_INET,	/* connect, bind, listen, sendmsg: inet rules or a network default */
+	RP_FILTER_NET_UNIX,	/* unix_stream_connect, unix_may_send: unix rules or the default */
 	RP_FILTER_SETS,
 };
 
@@ -303,6 +306,10 @@ static inline int rp_ruleset_in_set(const struct rp_value *rs, unsigned int set)
 		return !!(rs->shape_flags & RP_SHAPE_EXEC_RULES);
 	case RP_FILTER_NET_CREATE:
 		return !!(rs->shape_flags & (RP_SHAPE_NET_CREATE | RP_SHAPE_NET_DEFAULT));
+	case RP_FILTER_NET_INET:
+		return !!(rs->shape_flags & (RP_SHAPE_NET_INET | RP_SHAPE_NET_DEFAULT));
+	case RP_FILTER_NET_UNIX:
+		return !!(rs->shape_flags & (RP_SHAPE_NET_UNIX | RP_SHAPE_NET_DEFAULT));
 	default:
 		return 1;
 	}

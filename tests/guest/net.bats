@@ -181,6 +181,38 @@ serve() {
 	expect "other port allowed" ok connect udp 127.0.0.1 5353
 }
 
+@test "network: each hook's filter set follows reloads between unix, inet, file-only and default rules" {
+	serve stream "$T/api.sock"
+	rp_start --policy "$(net_policy sets "\"network\": [
+		{ \"connect\": { \"unix\": \"$T/api.sock\" }, \"action\": \"deny\" } ]")"
+	expect "unix rules only: the unix connect is denied" EPERM unix-connect "$T/api.sock"
+	expect "unix rules only: inet connect allowed" ok connect udp 127.0.0.1 5354
+	rp_stop
+	rp_start --policy "$(net_policy sets '"network": [
+		{ "connect": { "address": "127.0.0.1", "ports": [5354] }, "action": "deny" },
+		{ "bind": { "address": "127.0.0.1", "ports": [5355] }, "action": "deny" } ]')"
+	expect "inet rules only: connect denied" EPERM connect udp 127.0.0.1 5354
+	expect "inet rules only: sendto denied" EPERM sendto 127.0.0.1 5354
+	expect "inet rules only: bind denied" EPERM bind udp 127.0.0.1 5355
+	expect "inet rules only: the unix connect allowed" ok unix-connect "$T/api.sock"
+	rp_stop
+	rp_start --policy "$(net_policy sets '"file": [ { "path": "/nonexistent", "action": "deny" } ]')"
+	expect "file rules only: connect allowed" ok connect udp 127.0.0.1 5354
+	expect "file rules only: bind allowed" ok bind udp 127.0.0.1 5355
+	expect "file rules only: the unix connect allowed" ok unix-connect "$T/api.sock"
+	rp_stop
+	rp_start --policy "$(net_policy sets '"defaults": { "network": "deny" }, "network": [
+		{ "create": { "family": "inet", "type": "dgram" }, "action": "allow" },
+		{ "create": { "family": "unix" }, "action": "allow" },
+		{ "connect": { "address": "127.0.0.1", "ports": [5353] }, "action": "allow" } ]')"
+	expect "network default: connect to another port denied" EPERM connect udp 127.0.0.1 5354
+	expect "network default: the allowed port" ok connect udp 127.0.0.1 5353
+	expect "network default: the unix connect denied" EPERM unix-connect "$T/api.sock"
+	net_ev "the unix connect's event names the default" "\"address\":\"$T/api.sock\"" \
+		'"rule":"defaults.network"' > /dev/null
+	expect_outside "outside the cgroup: allowed" ok connect udp 127.0.0.1 5354
+}
+
 @test "network: one task across a reload: the shapes it cached follow the new set" {
 	local pid
 	mkfifo "$T/go"

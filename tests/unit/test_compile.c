@@ -31,6 +31,7 @@ static const struct cgroup_id cgroup_table[] = {
 	{ "/pods/p2", 402 },
 	{ "/pods/q3", 403 },
 	{ "/pods/p1/c", 404 },
+	{ "/net", 500 },
 	{ "/gone", 0 },		/* listed by expand, but resolves to -ENOENT */
 };
 
@@ -149,6 +150,19 @@ static void add_create_rule(struct policy *p, enum rp_action action)
 	r->family = AF_INET;
 	r->type = RP_NET_ANY;
 	r->protocol = RP_NET_ANY;
+}
+
+/* Appends a connect rule: to any inet address, or to the unix name unix_name. */
+static void add_connect_rule(struct policy *p, const char *unix_name, enum rp_action action)
+{
+	struct policy_net_rule *r;
+
+	p->net = realloc(p->net, (p->n_net + 1) * sizeof(*p->net));
+	r = &p->net[p->n_net++];
+	memset(r, 0, sizeof(*r));
+	r->op = RP_NET_CONNECT;
+	r->action = action;
+	r->unix_name = unix_name ? strdup(unix_name) : NULL;
 }
 
 /* Gives the last exec rule a parent condition. */
@@ -485,17 +499,17 @@ static void check_filter(int *unit_failed, const struct compiled_set *out)
 {
 	struct rp_filter f;
 
-	compile_filter(out, 0, RP_FILTER_ANY, &f);
+	compile_filter(out, 0, RP_FILTER_FILE, &f);
 	ASSERT_EQ(f.levels, (1ULL << 1) | (1ULL << 2), "levels of /a (1) and /a/b (2)");
 	ASSERT_TRUE(rp_filter_has(&f, 100), "/a's id is in the filter");
 	ASSERT_TRUE(rp_filter_has(&f, 200), "/a/b's id is in the filter");
 	ASSERT_EQ(filter_popcount(&f), 2, "two slots: nothing else set");
 	ASSERT_TRUE(!rp_filter_has(&f, 300), "/other's id is not in the filter");
 
-	compile_filter(out, 3, RP_FILTER_ANY, &f);
+	compile_filter(out, 3, RP_FILTER_FILE, &f);
 	ASSERT_EQ(f.levels, (1ULL << 4) | (1ULL << 5), "levels shifted by a mount 3 deep");
 
-	compile_filter(out, -1, RP_FILTER_ANY, &f);
+	compile_filter(out, -1, RP_FILTER_FILE, &f);
 	ASSERT_EQ(f.levels, ~1ULL, "level unknown: every level from /a's depth (1) down");
 	ASSERT_TRUE(rp_filter_has(&f, 100) && rp_filter_has(&f, 200), "ids still in");
 }
@@ -515,12 +529,12 @@ UNIT_TEST(compile_filter_holds_subjects_and_their_levels)
 	compile_and_check(unit_failed, &set, check_filter);
 }
 
-/* Which of the subjects' ids (/demo 42, /a 100, /pods/p1 401, /other 300) set `set` holds,
- * as a string of the ids it holds. */
+/* Which of the subjects' ids (/demo 42, /a 100, /other 300, /pods/p1 401, /pods/p2 402,
+ * /pods/q3 403, /net 500) set `set` holds, as a string of the ids it holds. */
 static const char *filter_set_ids(const struct compiled_set *out, unsigned int set,
 				  char *buf, size_t size)
 {
-	static const __u64 ids[] = { 42, 100, 300, 401 };
+	static const __u64 ids[] = { 42, 100, 300, 401, 402, 403, 500 };
 	struct rp_filter f;
 	size_t n = 0;
 
@@ -537,14 +551,16 @@ static void check_filter_sets(int *unit_failed, const struct compiled_set *out)
 {
 	char buf[64];
 
-	ASSERT_STREQ(filter_set_ids(out, RP_FILTER_ANY, buf, sizeof(buf)), "42 100 300 401",
-		     "every subject is in the set of the other hooks");
 	ASSERT_STREQ(filter_set_ids(out, RP_FILTER_FILE, buf, sizeof(buf)), "42 100",
 		     "file_open: a file rule (/a), a file default of deny (/demo)");
 	ASSERT_STREQ(filter_set_ids(out, RP_FILTER_EXEC, buf, sizeof(buf)), "401",
 		     "bprm_check_security: the exec rule (/pods/p1)");
-	ASSERT_STREQ(filter_set_ids(out, RP_FILTER_NET_CREATE, buf, sizeof(buf)), "300",
-		     "socket_post_create: the creation rule (/other)");
+	ASSERT_STREQ(filter_set_ids(out, RP_FILTER_NET_CREATE, buf, sizeof(buf)), "300 500",
+		     "socket_post_create: the creation rule (/other), the network default (/net)");
+	ASSERT_STREQ(filter_set_ids(out, RP_FILTER_NET_INET, buf, sizeof(buf)), "402 500",
+		     "connect, bind, listen, sendmsg: the inet rule (/pods/p2), the default (/net)");
+	ASSERT_STREQ(filter_set_ids(out, RP_FILTER_NET_UNIX, buf, sizeof(buf)), "403 500",
+		     "unix connect and send: the unix rule (/pods/q3), the default (/net)");
 }
 
 UNIT_TEST(compile_filter_sets_hold_the_subjects_each_hook_must_decide)
@@ -554,6 +570,9 @@ UNIT_TEST(compile_filter_sets_hold_the_subjects_each_hook_must_decide)
 	struct policy *closed = new_policy("closed", false, RP_ACT_DENY);
 	struct policy *execs = new_policy("execs", false, RP_ACT_ALLOW);
 	struct policy *sockets = new_policy("sockets", false, RP_ACT_ALLOW);
+	struct policy *netdef = new_policy("netdef", false, RP_ACT_ALLOW);
+	struct policy *inet = new_policy("inet", false, RP_ACT_ALLOW);
+	struct policy *unix_names = new_policy("unix", false, RP_ACT_ALLOW);
 
 	add_cgroup(files, "/a");
 	add_rule(files, "/etc/p1", RP_ACC_READ, RP_ACT_DENY);
@@ -562,10 +581,19 @@ UNIT_TEST(compile_filter_sets_hold_the_subjects_each_hook_must_decide)
 	add_exec_rule(execs, POLICY_MATCH_PATH, "/bin/x", RP_ACT_DENY);
 	add_cgroup(sockets, "/other");
 	add_create_rule(sockets, RP_ACT_DENY);
+	add_cgroup(netdef, "/net");
+	netdef->default_net = RP_ACT_DENY;
+	add_cgroup(inet, "/pods/p2");
+	add_connect_rule(inet, NULL, RP_ACT_DENY);
+	add_cgroup(unix_names, "/pods/q3");
+	add_connect_rule(unix_names, "/run/x.sock", RP_ACT_DENY);
 	add_policy(&set, files);
 	add_policy(&set, closed);
 	add_policy(&set, execs);
 	add_policy(&set, sockets);
+	add_policy(&set, netdef);
+	add_policy(&set, inet);
+	add_policy(&set, unix_names);
 	compile_and_check(unit_failed, &set, check_filter_sets);
 }
 
