@@ -355,6 +355,7 @@ struct rp_net_src {
 	struct socket *sock;		/* connect, bind, sendmsg: the socket ... */
 	struct sockaddr *address;	/* ... and the address the caller passed */
 	int addrlen;
+	bool untyped;			/* address is not a BTF pointer (sendmsg's msg_name) */
 };
 
 /*
@@ -366,6 +367,8 @@ static __always_inline bool rp_net_fill_addr(const struct rp_net_src *src, struc
 	rp_net_socket(src->sock, req);
 	if (req->obj.family != RP_AF_INET && req->obj.family != RP_AF_INET6)
 		return false;
+	if (src->untyped)
+		return rp_net_sockaddr_copy(src->address, src->addrlen, req->obj.family, req);
 	return rp_net_sockaddr(src->address, src->addrlen, req->obj.family, req);
 }
 
@@ -465,9 +468,10 @@ int BPF_PROG(rp_socket_create, struct socket *sock, int family, int type, int pr
 
 /* connect and bind: the address the caller passed; only inet addresses are decided here. */
 static __always_inline int rp_net_addr_hook(struct socket *sock, struct sockaddr *address,
-					    int addrlen, __u8 op)
+					    int addrlen, __u8 op, bool untyped)
 {
-	struct rp_net_src src = { .sock = sock, .address = address, .addrlen = addrlen };
+	struct rp_net_src src = { .sock = sock, .address = address, .addrlen = addrlen,
+				  .untyped = untyped };
 	struct rp_net_req req = { .obj.op = op };
 
 	return rp_net_decide(&req, &src);
@@ -479,7 +483,7 @@ int BPF_PROG(rp_socket_connect, struct socket *sock, struct sockaddr *address, i
 {
 	if (ret || rp_unselected(RP_FILTER_NET_INET))
 		return ret;
-	return rp_net_addr_hook(sock, address, addrlen, RP_NET_CONNECT);
+	return rp_net_addr_hook(sock, address, addrlen, RP_NET_CONNECT, false);
 }
 
 SEC("lsm/socket_bind")
@@ -487,7 +491,7 @@ int BPF_PROG(rp_socket_bind, struct socket *sock, struct sockaddr *address, int 
 {
 	if (ret || rp_unselected(RP_FILTER_NET_INET))
 		return ret;
-	return rp_net_addr_hook(sock, address, addrlen, RP_NET_BIND);
+	return rp_net_addr_hook(sock, address, addrlen, RP_NET_BIND, false);
 }
 
 /*
@@ -505,7 +509,7 @@ int BPF_PROG(rp_socket_sendmsg, struct socket *sock, struct msghdr *msg, int siz
 		return ret;
 	if (sock->type == RP_SOCK_STREAM && !(msg->msg_flags & RP_MSG_FASTOPEN))
 		return 0;	/* TCP ignores the address of a send */
-	return rp_net_addr_hook(sock, name, namelen, RP_NET_CONNECT);
+	return rp_net_addr_hook(sock, name, namelen, RP_NET_CONNECT, true);
 }
 
 /* listen: the address the socket is bound to. */
