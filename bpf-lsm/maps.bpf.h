@@ -162,6 +162,20 @@ struct rp_task {
 	__u8 has_shape;		/* shape_flags holds the ruleset's (immutable in a gen) */
 	__u16 shape_flags;
 	__u16 pad[3];
+	/*
+	 * The task's last inet address decision (net.bpf.h, rp_net_inet_verdict()): what the
+	 * trie and the port ranges of generation net_gen said for ruleset net_ruleset,
+	 * operation net_op, net_addr and net_port. A generation's trie is never written, so
+	 * the answer holds while all five are the same. net_gen 0: none.
+	 */
+	__u32 net_gen;
+	__u16 net_ruleset;
+	__u16 net_port;
+	__u8 net_op;
+	__u8 net_verdict;
+	__u16 net_pad;
+	__u32 net_rule_id;
+	__u8 net_addr[16];
 };
 
 struct {

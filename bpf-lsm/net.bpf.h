@@ -136,27 +136,62 @@ static __always_inline __u8 rp_net_create_verdict(const struct rp_subject *subj,
 	return RP_ACT_NONE;
 }
 
-/* The trie node of the longest prefix holding the address, and its first matching range. */
+/* Does the task's last inet decision (struct rp_task) answer this one? */
+static __always_inline bool rp_net_cached(const struct rp_task *t, const struct rp_subject *subj,
+					  const struct rp_net_obj *o)
+{
+	const __u32 *a = (const __u32 *)t->net_addr, *b = (const __u32 *)o->addr;
+
+	/* words of 4 bytes: o->addr is only so aligned on the stack */
+	return t->net_gen == subj->gen && t->net_ruleset == subj->ruleset &&
+	       t->net_op == o->op && t->net_port == o->port &&
+	       a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3];
+}
+
+/*
+ * The trie node of the longest prefix holding the address, and its first matching range.
+ * A task that connects to one address again and again (a resolver, a database) finds its
+ * last answer in its storage instead: a trie lookup costs ~250 instructions, the
+ * comparison a tenth of that.
+ */
 static __always_inline __u8 rp_net_inet_verdict(const struct rp_subject *subj,
 						const struct rp_net_obj *o, __u32 *rule_id)
 {
 	struct rp_net_key key = { .prefixlen = RP_NET_KEY_HDR_BITS + 128, .gen = subj->gen,
 				  .ruleset = subj->ruleset, .op = o->op };
+	struct rp_task *t = subj->task;
 	struct rp_net_value *v;
+	__u8 verdict = RP_ACT_NONE;
+	__u32 id = RP_RULE_NONE;
 
+	if (t && rp_net_cached(t, subj, o)) {
+		if (t->net_verdict != RP_ACT_NONE)
+			*rule_id = t->net_rule_id;
+		return t->net_verdict;
+	}
 	__builtin_memcpy(key.addr, o->addr, 16);
 	v = bpf_map_lookup_elem(&rp_net, &key);
-	if (!v)
-		return RP_ACT_NONE;
-	for (int i = 0; i < RP_NET_PORTS_MAX; i++) {
+	for (int i = 0; v && i < RP_NET_PORTS_MAX; i++) {
 		if (i >= v->n)
 			break;
 		if (o->port >= v->ports[i].lo && o->port <= v->ports[i].hi) {
-			*rule_id = v->ports[i].rule_id;
-			return v->ports[i].action;
+			id = v->ports[i].rule_id;
+			verdict = v->ports[i].action;
+			break;
 		}
 	}
-	return RP_ACT_NONE;
+	if (verdict != RP_ACT_NONE)
+		*rule_id = id;
+	if (t) {
+		t->net_ruleset = subj->ruleset;
+		t->net_op = o->op;
+		t->net_port = o->port;
+		__builtin_memcpy(t->net_addr, o->addr, 16);
+		t->net_verdict = verdict;
+		t->net_rule_id = id;
+		t->net_gen = subj->gen;
+	}
+	return verdict;
 }
 
 /*

@@ -10,6 +10,7 @@ struct rp_subject {
 	__u64 cgroup_id;	/* the task's own cgroup */
 	__u8 has_shape;
 	__u8 pad[7];
+	struct rp_task *task;	/* the task's storage, when it holds this answer; or NULL */
 };
 
 /* One load, never merged with another read nor kept across calls (maps.bpf.h). */
@@ -123,12 +124,14 @@ static __always_inline bool rp_subject_find(__u32 gen, struct rp_subject *subj)
 	bool selected;
 
 	subj->has_shape = 0;
+	subj->task = NULL;
 	t = bpf_task_storage_get(&rp_tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (t && t->gen == gen && t->cgroup_id == cgid) {
 		selected = t->selected;
 		ruleset = t->ruleset;
 		subj->has_shape = t->has_shape;
 		subj->shape_flags = t->shape_flags;
+		subj->task = t;
 	} else {
 		selected = rp_subject_walk(gen, task, &ruleset);
 		/* Cache only an answer for the cgroup it was keyed by: not across a move. */
@@ -143,6 +146,7 @@ static __always_inline bool rp_subject_find(__u32 gen, struct rp_subject *subj)
 			t->gen = gen;
 			subj->has_shape = t->has_shape;
 			subj->shape_flags = t->shape_flags;
+			subj->task = t;
 		}
 	}
 	if (!selected)

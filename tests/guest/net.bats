@@ -239,6 +239,37 @@ serve() {
 	rp_contains "creation rule" "$line" '"rule":"network[1]"'
 }
 
+@test "network: one task's repeated connects: the answer it keeps is per address, port, operation and set" {
+	local pid
+	mkfifo "$T/go"
+	rp_start --policy "$(net_policy repeat '"network": [
+		{ "connect": { "address": "127.0.0.1", "ports": [5354] }, "action": "deny" } ]')"
+	# One bash process: the same task storage for every try.
+	rp_in_cgroup "$CG" bash -c 'try() {
+			if { exec 3<>"/dev/udp/$1/$2"; } 2>/dev/null; then exec 3>&-; echo ok
+			else echo EPERM; fi
+		}
+		try 127.0.0.1 5354; try 127.0.0.1 5354; try 127.0.0.1 5353; try 127.0.0.1 5354
+		try 127.0.0.2 5354; try 127.0.0.1 5354
+		read -r _ < "$0"; try 127.0.0.1 5354; try 127.0.0.1 5353' "$T/go" > "$T/out" 3>&- &
+	pid=$!
+	for _ in $(seq 50); do [[ $(wc -l < "$T/out") -ge 6 ]] && break; sleep 0.1; done
+	sleep 1.2	# identical events are coalesced for 1 s, then reported with "count":N
+	rp_stop
+	# every denied connect counted once: a line stands for one event, or for "count":N
+	run awk '/"port":5354/ && /"rule":"network\[0\]"/ {
+		n += match($0, /"count":[0-9]+/) ? substr($0, RSTART + 8, RLENGTH - 8) : 1 }
+		END { print n + 0 }' "$RP_EVENTS"
+	rp_check "each of the four denied connects reported, with its rule" [ "$output" = 4 ]
+	rp_start --policy "$(net_policy repeat '"network": [
+		{ "connect": { "address": "127.0.0.1", "ports": [5353] }, "action": "deny" } ]')"
+	echo go > "$T/go"
+	wait "$pid"
+	run cat "$T/out"
+	rp_check "denied again and again; another port, another address allowed; after the reload the other port" \
+		[ "$output" = $'EPERM\nEPERM\nok\nEPERM\nok\nEPERM\nok\nEPERM' ]
+}
+
 @test "network: unix connects are decided by the name the server bound" {
 	mkdir -p "$T/run" "$T/other"
 	serve stream "$T/run/api.sock"
