@@ -67,6 +67,25 @@ serve() {
 	return 1
 }
 
+# one_task BEFORE AFTER: one bash process in $CG (one task, one task storage) runs the
+# tries BEFORE ("try ADDR PORT; ...": a UDP connect each, printing ok or EPERM), waits
+# for a line on $T/go, then runs the tries AFTER; it prints to $T/out. Returns once the
+# tries BEFORE have printed; TASK_PID is the process.
+one_task() {
+	local n
+	n=$(grep -o 'try ' <<< "$1" | wc -l)
+	mkfifo "$T/go"
+	rp_in_cgroup "$CG" bash -c 'try() {
+			if { exec 3<>"/dev/udp/$1/$2"; } 2>/dev/null; then exec 3>&-; echo ok
+			else echo EPERM; fi
+		}
+		eval "$1"; read -r _ < "$0"; eval "$2"' "$T/go" "$1" "$2" > "$T/out" 3>&- &
+	TASK_PID=$!
+	for _ in $(seq 50); do [[ $(wc -l < "$T/out") -ge $n ]] && return 0; sleep 0.1; done
+	echo "the task printed $(wc -l < "$T/out") of $n lines" >&2
+	return 1
+}
+
 @test "network: socket creation denied by family and type, inside the cgroup only" {
 	rp_start --policy "$(net_policy create '"network": [ { "create": { "family": "inet", "type": "dgram" }, "action": "deny" } ]')"
 	expect "inet dgram denied" EPERM create inet dgram
@@ -214,24 +233,16 @@ serve() {
 }
 
 @test "network: one task across a reload: the shapes it cached follow the new set" {
-	local pid
-	mkfifo "$T/go"
 	rp_start --policy "$(net_policy shapes '"network": [
 		{ "connect": { "address": "127.0.0.1", "ports": [5354] }, "action": "deny" } ]')"
-	# One bash process in the cgroup: the same task (and task storage) on both sides.
-	rp_in_cgroup "$CG" bash -c 'try() {
-			if { exec 3<>"/dev/udp/127.0.0.1/$1"; } 2>/dev/null; then exec 3>&-; echo ok
-			else echo EPERM; fi
-		}
-		try 5353; try 5354; read -r _ < "$0"; try 5353' "$T/go" > "$T/out" 3>&- &
-	pid=$!
-	for _ in $(seq 50); do [[ $(wc -l < "$T/out") -ge 2 ]] && break; sleep 0.1; done
+	# the same task (and task storage) on both sides of the reload
+	one_task 'try 127.0.0.1 5353; try 127.0.0.1 5354' 'try 127.0.0.1 5353'
 	rp_stop
 	rp_start --policy "$(net_policy shapes '"network": [
 		{ "connect": { "address": "127.0.0.1", "ports": [5354] }, "action": "deny" },
 		{ "create": { "family": "inet", "type": "dgram" }, "action": "deny" } ]')"
 	echo go > "$T/go"
-	wait "$pid"
+	wait "$TASK_PID"
 	run cat "$T/out"
 	# before the reload: allowed, then denied by the connect rule; after it: by creation
 	rp_check "same task, both sides of the reload" [ "$output" = $'ok\nEPERM\nEPERM' ]
@@ -240,20 +251,10 @@ serve() {
 }
 
 @test "network: one task's repeated connects: the answer it keeps is per address, port, operation and set" {
-	local pid
-	mkfifo "$T/go"
 	rp_start --policy "$(net_policy repeat '"network": [
 		{ "connect": { "address": "127.0.0.1", "ports": [5354] }, "action": "deny" } ]')"
-	# One bash process: the same task storage for every try.
-	rp_in_cgroup "$CG" bash -c 'try() {
-			if { exec 3<>"/dev/udp/$1/$2"; } 2>/dev/null; then exec 3>&-; echo ok
-			else echo EPERM; fi
-		}
-		try 127.0.0.1 5354; try 127.0.0.1 5354; try 127.0.0.1 5353; try 127.0.0.1 5354
-		try 127.0.0.2 5354; try 127.0.0.1 5354
-		read -r _ < "$0"; try 127.0.0.1 5354; try 127.0.0.1 5353' "$T/go" > "$T/out" 3>&- &
-	pid=$!
-	for _ in $(seq 50); do [[ $(wc -l < "$T/out") -ge 6 ]] && break; sleep 0.1; done
+	one_task 'try 127.0.0.1 5354; try 127.0.0.1 5354; try 127.0.0.1 5353; try 127.0.0.1 5354
+		try 127.0.0.2 5354; try 127.0.0.1 5354' 'try 127.0.0.1 5354; try 127.0.0.1 5353'
 	sleep 1.2	# identical events are coalesced for 1 s, then reported with "count":N
 	rp_stop
 	# every denied connect counted once: a line stands for one event, or for "count":N
@@ -264,7 +265,7 @@ serve() {
 	rp_start --policy "$(net_policy repeat '"network": [
 		{ "connect": { "address": "127.0.0.1", "ports": [5353] }, "action": "deny" } ]')"
 	echo go > "$T/go"
-	wait "$pid"
+	wait "$TASK_PID"
 	run cat "$T/out"
 	rp_check "denied again and again; another port, another address allowed; after the reload the other port" \
 		[ "$output" = $'EPERM\nEPERM\nok\nEPERM\nok\nEPERM\nok\nEPERM' ]
