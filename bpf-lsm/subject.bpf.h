@@ -76,7 +76,12 @@ static __always_inline __u32 rp_selected_gen(struct task_struct *task, __u32 set
 
 	if (!gen)
 		return 0;
-	/* the filter's plain loads stay between the two reads of the generation */
+	/*
+	 * The filter's plain loads stay between the two reads of the generation: the
+	 * compiler is held by the barriers, the CPU by x86's ordering of loads. A CPU that
+	 * reorders loads (arm64) would need more (an address dependency on the generation,
+	 * or BPF's load-acquire of Linux 6.15): the object is built for x86 only.
+	 */
 	asm volatile("" ::: "memory");
 	maybe = rp_filter_maybe(task, set);
 	asm volatile("" ::: "memory");
