@@ -137,16 +137,25 @@ static void add_exec_rule(struct policy *p, enum policy_match match, const char 
 	r->action = action;
 }
 
-/* Appends a socket creation rule: any inet socket. */
-static void add_create_rule(struct policy *p, enum rp_action action)
+/* Appends a network rule of operation op, zeroed but for op and action. */
+static struct policy_net_rule *add_net_rule(struct policy *p, enum rp_net_op op,
+					    enum rp_action action)
 {
 	struct policy_net_rule *r;
 
 	p->net = realloc(p->net, (p->n_net + 1) * sizeof(*p->net));
 	r = &p->net[p->n_net++];
 	memset(r, 0, sizeof(*r));
-	r->op = RP_NET_CREATE;
+	r->op = op;
 	r->action = action;
+	return r;
+}
+
+/* Appends a socket creation rule: any inet socket. */
+static void add_create_rule(struct policy *p, enum rp_action action)
+{
+	struct policy_net_rule *r = add_net_rule(p, RP_NET_CREATE, action);
+
 	r->family = AF_INET;
 	r->type = RP_NET_ANY;
 	r->protocol = RP_NET_ANY;
@@ -155,14 +164,7 @@ static void add_create_rule(struct policy *p, enum rp_action action)
 /* Appends a connect rule: to any inet address, or to the unix name unix_name. */
 static void add_connect_rule(struct policy *p, const char *unix_name, enum rp_action action)
 {
-	struct policy_net_rule *r;
-
-	p->net = realloc(p->net, (p->n_net + 1) * sizeof(*p->net));
-	r = &p->net[p->n_net++];
-	memset(r, 0, sizeof(*r));
-	r->op = RP_NET_CONNECT;
-	r->action = action;
-	r->unix_name = unix_name ? strdup(unix_name) : NULL;
+	add_net_rule(p, RP_NET_CONNECT, action)->unix_name = unix_name ? strdup(unix_name) : NULL;
 }
 
 /* Gives the last exec rule a parent condition. */
