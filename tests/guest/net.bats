@@ -250,17 +250,27 @@ one_task() {
 	rp_contains "creation rule" "$line" '"rule":"network[1]"'
 }
 
+# denied_5354: the connects to port 5354 that rule network[0] denied, as reported.
+denied_5354() {
+	awk '/"port":5354/ && /"rule":"network\[0\]"/ {
+		n += match($0, /"count":[0-9]+/) ? substr($0, RSTART + 8, RLENGTH - 8) : 1 }
+		END { print n + 0 }' "$RP_EVENTS"
+}
+
 @test "network: one task's repeated connects: the answer it keeps is per address, port, operation and set" {
 	rp_start --policy "$(net_policy repeat '"network": [
 		{ "connect": { "address": "127.0.0.1", "ports": [5354] }, "action": "deny" } ]')"
 	one_task 'try 127.0.0.1 5354; try 127.0.0.1 5354; try 127.0.0.1 5353; try 127.0.0.1 5354
 		try 127.0.0.2 5354; try 127.0.0.1 5354' 'try 127.0.0.1 5354; try 127.0.0.1 5353'
-	sleep 1.2	# identical events are coalesced for 1 s, then reported with "count":N
+	# Identical events are coalesced for 1 s, then reported with "count":N; every denied
+	# connect counts once: a line stands for one event, or for "count":N. Waits up to 10 s
+	# for the four (a slow guest may report the count late), then 0.6 s more for a fifth.
+	for _ in $(seq 100); do
+		[[ $(denied_5354) -ge 4 ]] && break
+		sleep 0.1
+	done
 	rp_stop
-	# every denied connect counted once: a line stands for one event, or for "count":N
-	run awk '/"port":5354/ && /"rule":"network\[0\]"/ {
-		n += match($0, /"count":[0-9]+/) ? substr($0, RSTART + 8, RLENGTH - 8) : 1 }
-		END { print n + 0 }' "$RP_EVENTS"
+	run denied_5354
 	rp_check "each of the four denied connects reported, with its rule" [ "$output" = 4 ]
 	rp_start --policy "$(net_policy repeat '"network": [
 		{ "connect": { "address": "127.0.0.1", "ports": [5353] }, "action": "deny" } ]')"
