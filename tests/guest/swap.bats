@@ -78,9 +78,11 @@ JSON
 
 # flip_sets A B N: the daemon (started on $LIVE = A) made to switch N times, to B, to A,
 # ...; returns once generation N + 1 is live. The loop forks nothing: under emulation
-# each fork costs milliseconds.
+# each fork costs milliseconds. A read that meets the end of the log in the middle of a
+# line (the daemon's write not yet complete, as across a page boundary) keeps what it got
+# in `part` for the rest to join: matched in halves, a line would be missed.
 flip_sets() {
-	local set_a set_b line g t start=$SECONDS fifo=$BATS_TEST_TMPDIR/tick
+	local set_a set_b line part= g t start=$SECONDS fifo=$BATS_TEST_TMPDIR/tick
 	set_a=$(< "$1")
 	set_b=$(< "$2")
 	mkfifo "$fifo"
@@ -90,14 +92,20 @@ flip_sets() {
 		if ((g % 2 == 0)); then printf '%s\n' "$set_b"; else printf '%s\n' "$set_a"; fi > "$LIVE"
 		kill -HUP "$RP_PID"
 		for ((t = 0; t < 20000; t++)); do
-			if read -r line <&6; then
+			if IFS= read -r line <&6; then
+				line=$part$line part=
 				[[ $line == *"(generation $g:"* ]] && break
 				[[ $line == *"reload failed"* ]] && { echo "$line" >&2; return 1; }
 			else
+				part+=$line
 				read -t 0.002 -u 5 || true	# a sleep without a fork
 			fi
 		done
-		((t < 20000)) || { echo "generation $g never became live" >&2; return 1; }
+		((t < 20000)) || {
+			echo "generation $g never became live after $((SECONDS - start)) s; the log's end:" >&2
+			tail -n 5 "$RP_ERR" >&2
+			return 1
+		}
 	done
 	exec 5>&- 6<&-
 	rm -f "$fifo"
