@@ -28,8 +28,9 @@ static const char *const confine_syscalls[] = {
 	/* memory */
 	"mmap", "munmap", "mremap", "mprotect", "brk", "madvise",
 	/* signals, time, identity, exit */
-	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack", "clock_gettime",
-	"clock_getres", "gettimeofday", "time", "nanosleep", "clock_nanosleep", "getpid",
+	"rt_sigaction", "rt_sigpending", "rt_sigprocmask", "rt_sigreturn", "sigaltstack",
+	"clock_gettime", "clock_getres", "gettimeofday", "time", "nanosleep", "clock_nanosleep",
+	"getpid",
 	"gettid", "getppid", "getuid", "geteuid", "getgid", "getegid", "uname", "getrandom",
 	"getrusage", "prlimit64", "futex", "sched_yield", "restart_syscall", "exit",
 	"exit_group", "tgkill", "rseq", "set_robust_list",

@@ -24,8 +24,9 @@
 
 /* Rule tables of the last generations, to name the rules of events still queued. */
 #define RUN_HISTORY 8
-/* Events handled before the loop looks at signals again, however fast they arrive. */
+/* Events handled before the loop hands control back, however fast they arrive. */
 #define RUN_EVENT_BATCH 1024
+#define RUN_SIGNAL_CHECK 32	/* events between two looks for a waiting signal */
 /* Longest wait without looking at the kernel's loss counters. */
 #define RUN_WAIT_MS 250
 
