@@ -118,6 +118,7 @@ $1 == "check" { checks++; if ($6 != "ok") bad = bad " " $4 "/" $5 "/" $2 }
 $1 == "apply" { aval[$3 FS $5 FS $2] = $6; amax[$3 FS $5 FS $2] = substr($9, 5) }
 $1 == "mem" { mem[$2 FS $5] = $6 }
 $1 == "audit" { audit[$2] = $6 }
+$1 == "load" && $2 == "start" { load_med = $6; load_max = substr($9, 5) }
 $1 == "info" { info[$2] = $6; infox[$2] = $9 }
 
 END {
@@ -244,6 +245,16 @@ END {
 	      " | " audit["accounted"] " | " num(audit["events-per-s"]) " | " \
 	      audit["daemon-cpu-per-100k"] " s |"
 	print ""
+
+	if (load_med != "") {
+		print "**Program load** (`rampart run` to \"enforcing\", 10 rules, median and " \
+		      "worst of 3; icount ms are millions of instructions, most of them the " \
+		      "verifier's)"
+		print ""
+		print "| start to enforcing, median (worst) | " num(load_med) " ms (" num(load_max) ") |"
+		print "|---|--:|"
+		print ""
+	}
 
 	print "**Budgets of issue 5** (computed from the figures above)"
 	print ""
