@@ -112,6 +112,12 @@ struct {
 	__type(value, struct rp_dcache);
 } rp_dcache SEC(".maps");
 
+/* What rp_vcache_store() must find unchanged; root_mnt is 0 when not cacheable. */
+struct rp_vcache_snap {
+	__u64 root_mnt;
+	__u32 rename_seq, mount_seq;
+};
+
 struct rp_scratch {
 	struct rp_event ev;		/* the event, whose path[] is the object's path */
 	struct rp_pathbuf parent;	/* exec: the executing program's path */
@@ -120,6 +126,7 @@ struct rp_scratch {
 	struct rp_pathinfo par;
 	struct rp_vcache vcache;	/* file_open: the entry being stored */
 	struct rp_dcache dcache;	/* file_open: the directory entry being stored */
+	struct rp_vcache_snap dsnap;	/* file_open: the snapshot for rp_dcache_store() */
 };
 
 /*

@@ -47,14 +47,19 @@ static __always_inline int rp_enforce(struct rp_event *ev, const struct rp_subje
  * looked at, so deny whenever the ruleset could deny in this category (a rule or the
  * default), else allow; count it either way (the daemon reports the counts).
  */
-static __always_inline int rp_undecided(const struct rp_subject *subj, int cat, __u64 *counter)
+static __always_inline int rp_undecided_in(__u32 gen, __u16 ruleset, int cat, __u64 *counter)
 {
-	struct rp_value *rs = rp_lookup(subj->gen, RP_KEY_RULESET, subj->ruleset, 0);
+	struct rp_value *rs = rp_lookup(gen, RP_KEY_RULESET, ruleset, 0);
 	__u16 denies = cat == RP_CAT_EXEC ? RP_SHAPE_EXEC_DENIES :
 		       cat == RP_CAT_NET ? RP_SHAPE_NET_DENIES : RP_SHAPE_FILE_DENIES;
 
 	__sync_fetch_and_add(counter, 1);
 	return !rs || (rs->shape_flags & denies) ? -EPERM : 0;
+}
+
+static __always_inline int rp_undecided(const struct rp_subject *subj, int cat, __u64 *counter)
+{
+	return rp_undecided_in(subj->gen, subj->ruleset, cat, counter);
 }
 
 /*
@@ -122,132 +127,163 @@ static __always_inline int rp_prepare(const struct path *path, struct rp_pathbuf
 }
 
 /*
- * The open of file by acc, by the task, when rp_file_open() found no verdict cached for
- * its cgroup: cached is the inode's valid entry if any (of another cgroup, or of an older
- * generation), snap the verdict cache's snapshot, both from rp_vcache_find().
+ * One attempt at deciding an open that the verdict cache did not answer for the task's
+ * cgroup, under the generation live when it starts. The inputs never change from one
+ * attempt to the next; an attempt writes only its outcome.
  */
-static __always_inline int rp_file_open_decide(struct file *file, struct task_struct *task,
-					       __u32 acc, struct rp_vcache *cached,
-					       struct rp_vcache_snap *snap, struct rp_hold *h)
+struct rp_open_try {
+	struct file *file;
+	struct task_struct *task;
+	struct rp_vcache *cached;	/* the inode's valid entry, if any (rp_vcache_find()) */
+	struct rp_vcache_snap snap;	/* the verdict cache's snapshot, taken with it */
+	__u32 gen;			/* the subject of the last attempt, for rp_undecided() */
+	__u16 ruleset;
+	bool done;			/* ret is the hook's answer */
+	int ret;
+};
+
+enum { RP_TRY_AGAIN, RP_TRY_DONE };
+
+static __always_inline int rp_try_done(struct rp_open_try *t, int ret)
 {
-	struct rp_subject subj = {};
-	struct rp_scratch *s = NULL;
-	__u64 hash = 0;
-	int err = 0;
-
-	for (int i = 0; i < RP_GEN_RETRIES; i++) {
-		__u32 gen = rp_active_gen(), rule_id = RP_RULE_NONE;
-		struct rp_vcache_snap dsnap = {};
-		struct rp_value *rs = NULL;
-		bool store_dir = false;
-		__u8 verdict;
-
-		if (!gen)
-			return 0;
-		/* read again, not kept across the loop: the compiler would spill a test of
-		 * every access bit to the stack, which has no room for it */
-		acc = rp_file_access(file);
-		/*
-		 * A cached verdict of this generation: for this task's cgroup it needs not even
-		 * the subject; for another cgroup, the same ruleset. No rule lookup at all. An
-		 * entry is never written in place, so after a swap cached still holds what it
-		 * held (of an older generation: no match).
-		 */
-		if (rp_vcache_mine(cached, gen, task)) {
-			if (rp_active_gen() == gen)
-				return 0;
-			continue;
-		}
-		switch (rp_bind_subject(gen, &subj)) {
-		case RP_ALLOW_ALL:
-			return 0;
-		case RP_RETRY:
-			continue;
-		}
-		if (rp_vcache_ruleset(cached, &subj)) {
-			if (rp_active_gen() == gen)
-				return 0;
-			continue;
-		}
-		switch (rp_bind_ruleset(gen, RP_CAT_FILE, acc, &subj, &rs)) {
-		case RP_ALLOW_ALL:
-			return 0;
-		case RP_RETRY:
-			continue;
-		case RP_MISSING:
-			return rp_undecided(&subj, RP_CAT_FILE, &rp_undecided_changing);
-		}
-		if (!s) {
-			s = rp_scratch_get(h);
-			if (!s)
-				return rp_undecided(&subj, RP_CAT_FILE, &rp_undecided_no_memory);
-			/* a known directory: the name's hash, no bpf_d_path() (dcache.bpf.h) */
-			switch (rp_dcache_decide(file, task, &subj, rs, s, acc, snap, &dsnap,
-						 &verdict, &rule_id)) {
-			case RP_DC_ALLOW:
-				if (rp_active_gen() != gen)
-					break;	/* decided in full below, then again */
-				rp_count_hit(gen, rule_id);
-				rp_vcache_store(file, &subj, acc, snap, &s->vcache);
-				return 0;
-			case RP_DC_MISS:
-				store_dir = true;
-				break;
-			}
-			err = rp_prepare(&file->f_path, (struct rp_pathbuf *)s->ev.path,
-					 &s->ev.path_len, &s->obj, &hash);
-			s->ev.access = acc;
-		}
-		verdict = rp_file_verdict(&subj, rs, s, err, hash, &rule_id);
-		if (rp_active_gen() != gen)
-			continue;	/* a swap happened while deciding: decide again */
-		rp_count_hit(gen, rule_id);
-		if (!err && store_dir)
-			rp_dcache_store(file, &subj, rs, s, &dsnap);
-		if (!err && verdict != RP_ACT_DENY && verdict != RP_ACT_AUDIT) {
-			rp_vcache_store(file, &subj, acc, snap, &s->vcache);
-			return 0;
-		}
-		s->ev.kind = RP_EV_FILE;
-		s->ev.flags = err ? RP_EVF_PATH_ERROR : 0;
-		s->ev.error = err;
-		s->ev.rule_id = rule_id;
-		if (verdict == RP_ACT_DENY || verdict == RP_ACT_AUDIT)
-			rp_event_exe(&s->ev, &s->parent);
-		return rp_enforce(&s->ev, &subj, verdict);
-	}
-	/* the set kept changing under us */
-	return rp_undecided(&subj, RP_CAT_FILE, &rp_undecided_changing);
+	t->ret = ret;
+	t->done = true;
+	return RP_TRY_DONE;
 }
 
 /*
- * The open of file by a task that the filter could not rule out, under generation gen. A
- * file opened again by a task of the cgroup that opened it before, under the live
- * generation, is answered from the verdict cache here, before the decision's set-up. A
- * function of its own (a BPF subprogram), so that the hook's way out for an unselected
- * task pays neither its stack nor its registers.
+ * The attempt itself: RP_TRY_AGAIN when a swap happened while it decided. Each attempt
+ * resolves the path again (a swap in the middle of a decision is rare); in exchange
+ * nothing but the outcome crosses from one attempt to the next (see rp_file_open_try()).
  */
-static __noinline int rp_file_open_selected(struct file *file, struct task_struct *task,
-					    __u32 gen)
+static __always_inline int rp_file_open_attempt(struct rp_open_try *t, struct rp_hold *h)
 {
-	struct rp_vcache_snap snap = {};
-	struct rp_vcache *cached;
-	struct rp_hold h = {};
-	__u32 acc = rp_file_access(file);
-	int ret;
+	struct file *file = t->file;
+	__u32 gen = rp_active_gen(), rule_id = RP_RULE_NONE, acc;
+	struct rp_subject subj = {};
+	struct rp_value *rs = NULL;
+	struct rp_scratch *s;
+	bool store_dir = false;
+	__u64 hash = 0;
+	__u8 verdict;
+	int err;
 
-	cached = rp_vcache_find(file, acc, task, &snap);
-	if (rp_vcache_mine(cached, gen, task) && rp_active_gen() == gen)
-		return 0;
-	ret = rp_file_open_decide(file, task, acc, cached, &snap, &h);
+	if (!gen)
+		return rp_try_done(t, 0);
+	acc = rp_file_access(file);
+	/*
+	 * A cached verdict of this generation: for this task's cgroup it needs not even the
+	 * subject; for another cgroup, the same ruleset. No rule lookup at all. An entry is
+	 * never written in place, so after a swap cached still holds what it held (of an
+	 * older generation: no match).
+	 */
+	if (rp_vcache_mine(t->cached, gen, t->task))
+		return rp_active_gen() == gen ? rp_try_done(t, 0) : RP_TRY_AGAIN;
+	switch (rp_bind_subject(gen, &subj)) {
+	case RP_ALLOW_ALL:
+		return rp_try_done(t, 0);
+	case RP_RETRY:
+		return RP_TRY_AGAIN;
+	}
+	t->gen = subj.gen;
+	t->ruleset = subj.ruleset;
+	if (rp_vcache_ruleset(t->cached, &subj))
+		return rp_active_gen() == gen ? rp_try_done(t, 0) : RP_TRY_AGAIN;
+	switch (rp_bind_ruleset(gen, RP_CAT_FILE, acc, &subj, &rs)) {
+	case RP_ALLOW_ALL:
+		return rp_try_done(t, 0);
+	case RP_RETRY:
+		return RP_TRY_AGAIN;
+	case RP_MISSING:
+		return rp_try_done(t, rp_undecided(&subj, RP_CAT_FILE, &rp_undecided_changing));
+	}
+	s = rp_scratch_get(h);
+	if (!s)
+		return rp_try_done(t, rp_undecided(&subj, RP_CAT_FILE, &rp_undecided_no_memory));
+	/* a known directory: the name's hash, no bpf_d_path() (dcache.bpf.h) */
+	s->dsnap.root_mnt = 0;
+	switch (rp_dcache_decide(file, t->task, &subj, rs, s, acc, &t->snap, &s->dsnap, &verdict,
+				 &rule_id)) {
+	case RP_DC_ALLOW:
+		if (rp_active_gen() != gen)
+			return RP_TRY_AGAIN;
+		rp_count_hit(gen, rule_id);
+		rp_vcache_store(file, &subj, acc, &t->snap, &s->vcache);
+		return rp_try_done(t, 0);
+	case RP_DC_MISS:
+		store_dir = true;
+		break;
+	}
+	err = rp_prepare(&file->f_path, (struct rp_pathbuf *)s->ev.path, &s->ev.path_len,
+			 &s->obj, &hash);
+	s->ev.access = acc;
+	verdict = rp_file_verdict(&subj, rs, s, err, hash, &rule_id);
+	if (rp_active_gen() != gen)
+		return RP_TRY_AGAIN;	/* a swap happened while deciding: decide again */
+	rp_count_hit(gen, rule_id);
+	if (!err && store_dir)
+		rp_dcache_store(file, &subj, rs, s, &s->dsnap);
+	if (!err && verdict != RP_ACT_DENY && verdict != RP_ACT_AUDIT) {
+		rp_vcache_store(file, &subj, acc, &t->snap, &s->vcache);
+		return rp_try_done(t, 0);
+	}
+	s->ev.kind = RP_EV_FILE;
+	s->ev.flags = err ? RP_EVF_PATH_ERROR : 0;
+	s->ev.error = err;
+	s->ev.rule_id = rule_id;
+	if (verdict == RP_ACT_DENY || verdict == RP_ACT_AUDIT)
+		rp_event_exe(&s->ev, &s->parent);
+	return rp_try_done(t, rp_enforce(&s->ev, &subj, verdict));
+}
+
+/*
+ * bpf_loop()'s body: one attempt, with the scratch memory held for it alone. As a plain
+ * loop the verifier walked the attempt once per retry (a quarter of a million
+ * instructions each, most of a daemon start's load time); a callback is verified once.
+ * That is sound only because an attempt reads nothing an earlier one wrote: Linux 6.1
+ * verifies a callback for the state of its first call, not of later ones.
+ */
+static long rp_file_open_try(__u32 i, void *data)
+{
+	struct rp_open_try *t = data;
+	struct rp_hold h = {};
+	long ret = rp_file_open_attempt(t, &h);
+
 	rp_scratch_put(&h);
 	return ret;
+}
+
+/*
+ * The open of file by a task that the filter could not rule out, under generation gen:
+ * answered here (true) when the task's cgroup opened the file before under the live
+ * generation, from the verdict cache, before the decision's set-up; else t is ready for
+ * the attempts. A function of its own (a BPF subprogram), so that the hook's way out for
+ * an unselected task pays neither its stack nor its registers.
+ */
+static __noinline bool rp_file_open_cached(struct rp_open_try *t, __u32 gen)
+{
+	t->snap = (struct rp_vcache_snap){};
+	t->cached = rp_vcache_find(t->file, rp_file_access(t->file), t->task, &t->snap);
+	return rp_vcache_mine(t->cached, gen, t->task) && rp_active_gen() == gen;
+}
+
+/* Up to RP_GEN_RETRIES attempts; then the set kept changing under us: undecided. */
+static __always_inline int rp_file_open_decide(struct rp_open_try *t)
+{
+	t->gen = 0;
+	t->ruleset = 0;
+	t->done = false;
+	bpf_loop(RP_GEN_RETRIES, rp_file_open_try, t, 0);
+	if (t->done)
+		return t->ret;
+	return rp_undecided_in(t->gen, t->ruleset, RP_CAT_FILE, &rp_undecided_changing);
 }
 
 SEC("lsm.s/file_open")
 int BPF_PROG(rp_file_open, struct file *file, int ret)
 {
 	struct task_struct *task;
+	struct rp_open_try t;
 	__u32 gen;
 
 	if (ret)
@@ -257,7 +293,14 @@ int BPF_PROG(rp_file_open, struct file *file, int ret)
 		return ret;
 	task = bpf_get_current_task_btf();
 	gen = rp_selected_gen(task, RP_FILTER_FILE);
-	return gen ? rp_file_open_selected(file, task, gen) : 0;
+	if (!gen)
+		return 0;
+	/* t lives in this frame: its attempts' frames and theirs stay within 512 bytes */
+	t.file = file;
+	t.task = task;
+	if (rp_file_open_cached(&t, gen))
+		return 0;
+	return rp_file_open_decide(&t);
 }
 
 static __always_inline int rp_bprm_decide(struct linux_binprm *bprm, struct rp_hold *h)

@@ -53,12 +53,6 @@ static __always_inline bool rp_vcache_seqs(__u32 *rename_seq, __u32 *mount_seq)
 	return !((*rename_seq | *mount_seq) & 1);
 }
 
-/* What rp_vcache_store() must find unchanged; root_mnt is 0 when not cacheable. */
-struct rp_vcache_snap {
-	__u64 root_mnt;
-	__u32 rename_seq, mount_seq;
-};
-
 /* Is the inode on a local file system, whose names change only through the VFS? */
 static __always_inline bool rp_local_fs(const struct inode *inode)
 {
