@@ -127,35 +127,56 @@ static __always_inline int rp_prepare(const struct path *path, struct rp_pathbuf
 }
 
 /*
- * One attempt at deciding an open that the verdict cache did not answer for the task's
- * cgroup, under the generation live when it starts. The inputs never change from one
- * attempt to the next; an attempt writes only its outcome.
+ * A decision is made in attempts, each under the generation live when it starts, until
+ * one sees no swap while it decides (RP_GEN_RETRIES at most). The attempts run under
+ * bpf_loop(): as a plain loop the verifier walked the whole decision once per retry (for
+ * file_open a quarter of a million instructions each, most of a daemon start's load
+ * time), a callback is verified once. That is sound only because an attempt reads
+ * nothing an earlier one wrote: Linux 6.1 verifies a callback for the state of its first
+ * call, not of later ones. So an attempt's inputs are set before the loop and never
+ * written, each attempt takes scratch memory and resolves its object again (a swap in
+ * the middle of a decision is rare), and what it writes is only this outcome.
  */
-struct rp_open_try {
-	struct file *file;
-	struct task_struct *task;
-	struct rp_vcache *cached;	/* the inode's valid entry, if any (rp_vcache_find()) */
-	struct rp_vcache_snap snap;	/* the verdict cache's snapshot, taken with it */
-	__u32 gen;			/* the subject of the last attempt, for rp_undecided() */
-	__u16 ruleset;
-	bool done;			/* ret is the hook's answer */
+struct rp_outcome {
+	__u32 gen;		/* the subject of the last attempt that found one ... */
+	__u16 ruleset;		/* ... for rp_undecided() when every attempt saw a swap */
+	bool done;		/* ret is the hook's answer */
 	int ret;
 };
 
 enum { RP_TRY_AGAIN, RP_TRY_DONE };
 
-static __always_inline int rp_try_done(struct rp_open_try *t, int ret)
+static __always_inline int rp_try_done(struct rp_outcome *o, int ret)
 {
-	t->ret = ret;
-	t->done = true;
+	o->ret = ret;
+	o->done = true;
 	return RP_TRY_DONE;
 }
 
-/*
- * The attempt itself: RP_TRY_AGAIN when a swap happened while it decided. Each attempt
- * resolves the path again (a swap in the middle of a decision is rare); in exchange
- * nothing but the outcome crosses from one attempt to the next (see rp_file_open_try()).
- */
+static __always_inline void rp_tried(struct rp_outcome *o, const struct rp_subject *subj)
+{
+	o->gen = subj->gen;
+	o->ruleset = subj->ruleset;
+}
+
+/* The hook's answer after the attempts; undecided when the set kept changing under us. */
+static __always_inline int rp_outcome_ret(const struct rp_outcome *o, int cat)
+{
+	if (o->done)
+		return o->ret;
+	return rp_undecided_in(o->gen, o->ruleset, cat, &rp_undecided_changing);
+}
+
+/* The inputs of an open's attempts (the verdict cache did not answer for the cgroup). */
+struct rp_open_try {
+	struct file *file;
+	struct task_struct *task;
+	struct rp_vcache *cached;	/* the inode's valid entry, if any (rp_vcache_find()) */
+	struct rp_vcache_snap snap;	/* the verdict cache's snapshot, taken with it */
+	struct rp_outcome out;
+};
+
+/* One attempt: RP_TRY_AGAIN when a swap happened while it decided. */
 static __always_inline int rp_file_open_attempt(struct rp_open_try *t, struct rp_hold *h)
 {
 	struct file *file = t->file;
@@ -169,7 +190,7 @@ static __always_inline int rp_file_open_attempt(struct rp_open_try *t, struct rp
 	int err;
 
 	if (!gen)
-		return rp_try_done(t, 0);
+		return rp_try_done(&t->out, 0);
 	acc = rp_file_access(file);
 	/*
 	 * A cached verdict of this generation: for this task's cgroup it needs not even the
@@ -178,28 +199,27 @@ static __always_inline int rp_file_open_attempt(struct rp_open_try *t, struct rp
 	 * older generation: no match).
 	 */
 	if (rp_vcache_mine(t->cached, gen, t->task))
-		return rp_active_gen() == gen ? rp_try_done(t, 0) : RP_TRY_AGAIN;
+		return rp_active_gen() == gen ? rp_try_done(&t->out, 0) : RP_TRY_AGAIN;
 	switch (rp_bind_subject(gen, &subj)) {
 	case RP_ALLOW_ALL:
-		return rp_try_done(t, 0);
+		return rp_try_done(&t->out, 0);
 	case RP_RETRY:
 		return RP_TRY_AGAIN;
 	}
-	t->gen = subj.gen;
-	t->ruleset = subj.ruleset;
+	rp_tried(&t->out, &subj);
 	if (rp_vcache_ruleset(t->cached, &subj))
-		return rp_active_gen() == gen ? rp_try_done(t, 0) : RP_TRY_AGAIN;
+		return rp_active_gen() == gen ? rp_try_done(&t->out, 0) : RP_TRY_AGAIN;
 	switch (rp_bind_ruleset(gen, RP_CAT_FILE, acc, &subj, &rs)) {
 	case RP_ALLOW_ALL:
-		return rp_try_done(t, 0);
+		return rp_try_done(&t->out, 0);
 	case RP_RETRY:
 		return RP_TRY_AGAIN;
 	case RP_MISSING:
-		return rp_try_done(t, rp_undecided(&subj, RP_CAT_FILE, &rp_undecided_changing));
+		return rp_try_done(&t->out, rp_undecided(&subj, RP_CAT_FILE, &rp_undecided_changing));
 	}
 	s = rp_scratch_get(h);
 	if (!s)
-		return rp_try_done(t, rp_undecided(&subj, RP_CAT_FILE, &rp_undecided_no_memory));
+		return rp_try_done(&t->out, rp_undecided(&subj, RP_CAT_FILE, &rp_undecided_no_memory));
 	/* a known directory: the name's hash, no bpf_d_path() (dcache.bpf.h) */
 	s->dsnap.root_mnt = 0;
 	switch (rp_dcache_decide(file, t->task, &subj, rs, s, acc, &t->snap, &s->dsnap, &verdict,
@@ -209,7 +229,7 @@ static __always_inline int rp_file_open_attempt(struct rp_open_try *t, struct rp
 			return RP_TRY_AGAIN;
 		rp_count_hit(gen, rule_id);
 		rp_vcache_store(file, &subj, acc, &t->snap, &s->vcache);
-		return rp_try_done(t, 0);
+		return rp_try_done(&t->out, 0);
 	case RP_DC_MISS:
 		store_dir = true;
 		break;
@@ -225,7 +245,7 @@ static __always_inline int rp_file_open_attempt(struct rp_open_try *t, struct rp
 		rp_dcache_store(file, &subj, rs, s, &s->dsnap);
 	if (!err && verdict != RP_ACT_DENY && verdict != RP_ACT_AUDIT) {
 		rp_vcache_store(file, &subj, acc, &t->snap, &s->vcache);
-		return rp_try_done(t, 0);
+		return rp_try_done(&t->out, 0);
 	}
 	s->ev.kind = RP_EV_FILE;
 	s->ev.flags = err ? RP_EVF_PATH_ERROR : 0;
@@ -233,16 +253,10 @@ static __always_inline int rp_file_open_attempt(struct rp_open_try *t, struct rp
 	s->ev.rule_id = rule_id;
 	if (verdict == RP_ACT_DENY || verdict == RP_ACT_AUDIT)
 		rp_event_exe(&s->ev, &s->parent);
-	return rp_try_done(t, rp_enforce(&s->ev, &subj, verdict));
+	return rp_try_done(&t->out, rp_enforce(&s->ev, &subj, verdict));
 }
 
-/*
- * bpf_loop()'s body: one attempt, with the scratch memory held for it alone. As a plain
- * loop the verifier walked the attempt once per retry (a quarter of a million
- * instructions each, most of a daemon start's load time); a callback is verified once.
- * That is sound only because an attempt reads nothing an earlier one wrote: Linux 6.1
- * verifies a callback for the state of its first call, not of later ones.
- */
+/* bpf_loop()'s body: one attempt, with the scratch memory held for it alone. */
 static long rp_file_open_try(__u32 i, void *data)
 {
 	struct rp_open_try *t = data;
@@ -267,16 +281,11 @@ static __noinline bool rp_file_open_cached(struct rp_open_try *t, __u32 gen)
 	return rp_vcache_mine(t->cached, gen, t->task) && rp_active_gen() == gen;
 }
 
-/* Up to RP_GEN_RETRIES attempts; then the set kept changing under us: undecided. */
 static __always_inline int rp_file_open_decide(struct rp_open_try *t)
 {
-	t->gen = 0;
-	t->ruleset = 0;
-	t->done = false;
+	t->out = (struct rp_outcome){};
 	bpf_loop(RP_GEN_RETRIES, rp_file_open_try, t, 0);
-	if (t->done)
-		return t->ret;
-	return rp_undecided_in(t->gen, t->ruleset, RP_CAT_FILE, &rp_undecided_changing);
+	return rp_outcome_ret(&t->out, RP_CAT_FILE);
 }
 
 SEC("lsm.s/file_open")
@@ -303,66 +312,80 @@ int BPF_PROG(rp_file_open, struct file *file, int ret)
 	return rp_file_open_decide(&t);
 }
 
-static __always_inline int rp_bprm_decide(struct linux_binprm *bprm, struct rp_hold *h)
+/* One attempt at deciding an execve (see struct rp_outcome). */
+static __always_inline int rp_bprm_attempt(struct linux_binprm *bprm, struct rp_outcome *out,
+					   struct rp_hold *h)
 {
+	__u32 gen = rp_active_gen(), rule_id = RP_RULE_NONE, classes;
 	struct rp_subject subj = {};
-	struct rp_scratch *s = NULL;
+	struct rp_value *rs = NULL;
+	struct rp_scratch *s;
 	__u64 hash = 0;
-	int err = 0;
+	int perr = 0, err, bound;
+	__u8 verdict;
 
-	for (int i = 0; i < RP_GEN_RETRIES; i++) {
-		__u32 gen = rp_active_gen(), rule_id = RP_RULE_NONE, classes;
-		struct rp_value *rs = NULL;
-		int perr = 0;
-		__u8 verdict;
-
-		if (!gen)
-			return 0;
-		switch (rp_bind(gen, RP_CAT_EXEC, 0, &subj, &rs)) {
-		case RP_ALLOW_ALL:
-			return 0;
-		case RP_RETRY:
-			continue;
-		case RP_MISSING:
-			return rp_undecided(&subj, RP_CAT_EXEC, &rp_undecided_changing);
-		}
-		if (!s) {
-			s = rp_scratch_get(h);
-			if (!s)
-				return rp_undecided(&subj, RP_CAT_EXEC, &rp_undecided_no_memory);
-			err = rp_prepare(&bprm->file->f_path, (struct rp_pathbuf *)s->ev.path,
-					 &s->ev.path_len, &s->obj, &hash);
-			s->ev.access = RP_ACC_EXEC;
-		}
-		s->ev.flags = rp_exec_fileless(bprm) ? RP_EVF_FILELESS : 0;
-		classes = rp_exec_classes(&subj, rs, s, &perr);
-		verdict = rp_exec_verdict(&subj, rs, s, err, hash, classes, &rule_id);
-		if (perr && verdict == RP_ACT_ALLOW)
-			verdict = RP_ACT_AUDIT;	/* parent rules could not be checked: report */
-		if (rp_active_gen() != gen)
-			continue;
-		rp_count_hit(gen, rule_id);
-		s->ev.kind = RP_EV_EXEC;
-		s->ev.flags |= (err ? RP_EVF_PATH_ERROR : 0) | (perr ? RP_EVF_PARENT_ERROR : 0);
-		s->ev.error = err ? err : perr;
-		s->ev.rule_id = rule_id;
-		if (verdict == RP_ACT_DENY || verdict == RP_ACT_AUDIT)
-			rp_event_exe(&s->ev, &s->parent);
-		return rp_enforce(&s->ev, &subj, verdict);
+	if (!gen)
+		return rp_try_done(out, 0);
+	bound = rp_bind(gen, RP_CAT_EXEC, 0, &subj, &rs);
+	if (subj.gen)
+		rp_tried(out, &subj);
+	switch (bound) {
+	case RP_ALLOW_ALL:
+		return rp_try_done(out, 0);
+	case RP_RETRY:
+		return RP_TRY_AGAIN;
+	case RP_MISSING:
+		return rp_try_done(out, rp_undecided(&subj, RP_CAT_EXEC, &rp_undecided_changing));
 	}
-	return rp_undecided(&subj, RP_CAT_EXEC, &rp_undecided_changing);
+	s = rp_scratch_get(h);
+	if (!s)
+		return rp_try_done(out, rp_undecided(&subj, RP_CAT_EXEC, &rp_undecided_no_memory));
+	err = rp_prepare(&bprm->file->f_path, (struct rp_pathbuf *)s->ev.path, &s->ev.path_len,
+			 &s->obj, &hash);
+	s->ev.access = RP_ACC_EXEC;
+	s->ev.flags = rp_exec_fileless(bprm) ? RP_EVF_FILELESS : 0;
+	classes = rp_exec_classes(&subj, rs, s, &perr);
+	verdict = rp_exec_verdict(&subj, rs, s, err, hash, classes, &rule_id);
+	if (perr && verdict == RP_ACT_ALLOW)
+		verdict = RP_ACT_AUDIT;	/* parent rules could not be checked: report */
+	if (rp_active_gen() != gen)
+		return RP_TRY_AGAIN;
+	rp_count_hit(gen, rule_id);
+	s->ev.kind = RP_EV_EXEC;
+	s->ev.flags |= (err ? RP_EVF_PATH_ERROR : 0) | (perr ? RP_EVF_PARENT_ERROR : 0);
+	s->ev.error = err ? err : perr;
+	s->ev.rule_id = rule_id;
+	if (verdict == RP_ACT_DENY || verdict == RP_ACT_AUDIT)
+		rp_event_exe(&s->ev, &s->parent);
+	return rp_try_done(out, rp_enforce(&s->ev, &subj, verdict));
+}
+
+struct rp_exec_try {
+	struct linux_binprm *bprm;
+	struct rp_outcome out;
+};
+
+static long rp_bprm_try(__u32 i, void *data)
+{
+	struct rp_exec_try *t = data;
+	struct rp_hold h = {};
+	long ret = rp_bprm_attempt(t->bprm, &t->out, &h);
+
+	rp_scratch_put(&h);
+	return ret;
 }
 
 SEC("lsm.s/bprm_check_security")
 int BPF_PROG(rp_bprm_check, struct linux_binprm *bprm, int ret)
 {
-	struct rp_hold h = {};
+	struct rp_exec_try t;
 
 	if (ret || rp_unselected(RP_FILTER_EXEC))
 		return ret;
-	ret = rp_bprm_decide(bprm, &h);
-	rp_scratch_put(&h);
-	return ret;
+	t.bprm = bprm;
+	t.out = (struct rp_outcome){};
+	bpf_loop(RP_GEN_RETRIES, rp_bprm_try, &t, 0);
+	return rp_outcome_ret(&t.out, RP_CAT_EXEC);
 }
 
 /*
