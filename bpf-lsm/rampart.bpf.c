@@ -173,6 +173,7 @@ struct rp_open_try {
 	struct task_struct *task;
 	struct rp_vcache *cached;	/* the inode's valid entry, if any (rp_vcache_find()) */
 	struct rp_vcache_snap snap;	/* the verdict cache's snapshot, taken with it */
+	__u32 acc;			/* the accesses asked for (rp_file_access()) */
 	struct rp_outcome out;
 };
 
@@ -180,7 +181,7 @@ struct rp_open_try {
 static __always_inline int rp_file_open_attempt(struct rp_open_try *t, struct rp_hold *h)
 {
 	struct file *file = t->file;
-	__u32 gen = rp_active_gen(), rule_id = RP_RULE_NONE, acc;
+	__u32 gen = rp_active_gen(), rule_id = RP_RULE_NONE, acc = t->acc;
 	struct rp_subject subj = {};
 	struct rp_value *rs = NULL;
 	struct rp_scratch *s;
@@ -191,7 +192,6 @@ static __always_inline int rp_file_open_attempt(struct rp_open_try *t, struct rp
 
 	if (!gen)
 		return rp_try_done(&t->out, 0);
-	acc = rp_file_access(file);
 	/*
 	 * A cached verdict of this generation: for this task's cgroup it needs not even the
 	 * subject; for another cgroup, the same ruleset. No rule lookup at all. An entry is
@@ -277,7 +277,8 @@ static long rp_file_open_try(__u32 i, void *data)
 static __noinline bool rp_file_open_cached(struct rp_open_try *t, __u32 gen)
 {
 	t->snap = (struct rp_vcache_snap){};
-	t->cached = rp_vcache_find(t->file, rp_file_access(t->file), t->task, &t->snap);
+	t->acc = rp_file_access(t->file);
+	t->cached = rp_vcache_find(t->file, t->acc, t->task, &t->snap);
 	return rp_vcache_mine(t->cached, gen, t->task) && rp_active_gen() == gen;
 }
 
