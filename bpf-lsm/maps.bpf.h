@@ -166,9 +166,14 @@ struct rp_task {
 	__u32 gen;		/* 0: no answer yet */
 	__u16 ruleset;
 	__u8 selected;
-	__u8 has_shape;		/* shape_flags holds the ruleset's (immutable in a gen) */
-	__u16 shape_flags;
-	__u16 pad[3];
+	__u8 has_rs;		/* rs holds the ruleset's entry (immutable in a generation) */
+	__u32 pad;
+	/*
+	 * A copy of the ruleset's entry of generation gen, so that a decision spares the
+	 * ruleset's hash lookup (~100 instructions on every open the verdict cache does not
+	 * answer): a generation's entries are never written once it is live.
+	 */
+	struct rp_value rs;
 	/*
 	 * The task's last inet address decision (net.bpf.h, rp_net_inet_verdict()): what the
 	 * trie and the port ranges of generation net_gen said for ruleset net_ruleset,

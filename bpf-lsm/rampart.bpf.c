@@ -94,8 +94,10 @@ static __always_inline int rp_bind_subject(__u32 gen, struct rp_subject *subj)
 static __always_inline int rp_bind_ruleset(__u32 gen, int cat, __u32 acc,
 					   const struct rp_subject *subj, struct rp_value **ret_rs)
 {
-	struct rp_value *rs = rp_lookup(gen, RP_KEY_RULESET, subj->ruleset, 0);
+	struct rp_value *rs = rp_subject_ruleset(subj);
 
+	if (!rs)
+		rs = rp_lookup(gen, RP_KEY_RULESET, subj->ruleset, 0);
 	if (rs && rp_relevant(rs, cat, acc)) {
 		*ret_rs = rs;
 		return RP_DECIDE;
@@ -451,9 +453,13 @@ static __always_inline int rp_net_bind(__u32 gen, const struct rp_net_req *req,
 
 	if (ret != RP_DECIDE)
 		return ret;
-	if (subj->has_shape) {
-		*ret_shape = subj->shape_flags;
-		return subj->shape_flags & rp_net_shapes(req) ? RP_DECIDE : RP_ALLOW_ALL;
+	rs = rp_subject_ruleset(subj);
+	if (rs) {
+		/* an allow stands only if the copy's generation stayed live (rp_bind_ruleset()) */
+		*ret_shape = rs->shape_flags;
+		if (*ret_shape & rp_net_shapes(req))
+			return RP_DECIDE;
+		return rp_active_gen() == gen ? RP_ALLOW_ALL : RP_RETRY;
 	}
 	ret = rp_bind_ruleset(gen, RP_CAT_NET, rp_net_shapes(req), subj, &rs);
 	if (ret == RP_DECIDE)

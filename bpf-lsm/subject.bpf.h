@@ -6,10 +6,8 @@
 struct rp_subject {
 	__u32 gen;
 	__u16 ruleset;
-	__u16 shape_flags;	/* the ruleset's, when has_shape */
+	__u16 pad;
 	__u64 cgroup_id;	/* the task's own cgroup */
-	__u8 has_shape;
-	__u8 pad[7];
 	struct rp_task *task;	/* the task's storage, when it holds this answer; or NULL */
 };
 
@@ -128,29 +126,25 @@ static __always_inline bool rp_subject_find(__u32 gen, struct rp_subject *subj)
 	__u16 ruleset = 0;
 	bool selected;
 
-	subj->has_shape = 0;
 	subj->task = NULL;
 	t = bpf_task_storage_get(&rp_tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (t && t->gen == gen && t->cgroup_id == cgid) {
 		selected = t->selected;
 		ruleset = t->ruleset;
-		subj->has_shape = t->has_shape;
-		subj->shape_flags = t->shape_flags;
 		subj->task = t;
 	} else {
 		selected = rp_subject_walk(gen, task, &ruleset);
 		/* Cache only an answer for the cgroup it was keyed by: not across a move. */
 		if (t && bpf_get_current_cgroup_id() == cgid) {
-			/* a ruleset's shapes are fixed for its generation: kept beside it */
+			/* a ruleset's entry is fixed for its generation: copied beside it */
 			rs = selected ? rp_lookup(gen, RP_KEY_RULESET, ruleset, 0) : NULL;
-			t->has_shape = rs != NULL;
-			t->shape_flags = rs ? rs->shape_flags : 0;
+			t->has_rs = rs != NULL;
+			if (rs)
+				t->rs = *rs;
 			t->cgroup_id = cgid;
 			t->ruleset = ruleset;
 			t->selected = selected;
 			t->gen = gen;
-			subj->has_shape = t->has_shape;
-			subj->shape_flags = t->shape_flags;
 			subj->task = t;
 		}
 	}
@@ -160,6 +154,12 @@ static __always_inline bool rp_subject_find(__u32 gen, struct rp_subject *subj)
 	subj->ruleset = ruleset;
 	subj->cgroup_id = cgid;
 	return true;
+}
+
+/* The subject's ruleset entry, when the task's storage holds a copy of it; else NULL. */
+static __always_inline struct rp_value *rp_subject_ruleset(const struct rp_subject *subj)
+{
+	return subj->task && subj->task->has_rs ? &subj->task->rs : NULL;
 }
 
 #endif /* RAMPART_SUBJECT_BPF_H */
