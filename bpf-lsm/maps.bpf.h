@@ -170,8 +170,12 @@ struct rp_task {
 	__u32 pad;
 	/*
 	 * A copy of the ruleset's entry of generation gen, so that a decision spares the
-	 * ruleset's hash lookup (~100 instructions on every open the verdict cache does not
-	 * answer): a generation's entries are never written once it is live.
+	 * ruleset's hash lookup (~200 instructions on every open the verdict cache does not
+	 * answer): a generation's entries are never written once it is live. A copy read
+	 * while its generation was being deleted (two swaps during one walk) may be torn:
+	 * no later call uses it (generations only grow, the task needs gen live), and the
+	 * call that took it acts on it only if gen is still live after (rp_bind_ruleset(),
+	 * rp_net_bind(), and every decision's last check).
 	 */
 	struct rp_value rs;
 	/*
