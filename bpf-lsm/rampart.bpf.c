@@ -441,27 +441,13 @@ static __always_inline bool rp_net_fill_addr(const struct rp_net_src *src, struc
 	return rp_net_sockaddr(src->address, src->addrlen, req->obj.family, req);
 }
 
-/*
- * rp_bind() for a network hook, which needs of the ruleset only its shapes: those the
- * task's cached subject carries spare the ruleset lookup.
- */
+/* rp_bind() for a network hook, which needs of the ruleset only its shapes. */
 static __always_inline int rp_net_bind(__u32 gen, const struct rp_net_req *req,
 				       struct rp_subject *subj, __u16 *ret_shape)
 {
 	struct rp_value *rs = NULL;
-	int ret = rp_bind_subject(gen, subj);
+	int ret = rp_bind(gen, RP_CAT_NET, rp_net_shapes(req), subj, &rs);
 
-	if (ret != RP_DECIDE)
-		return ret;
-	rs = rp_subject_ruleset(subj);
-	if (rs) {
-		/* an allow stands only if the copy's generation stayed live (rp_bind_ruleset()) */
-		*ret_shape = rs->shape_flags;
-		if (*ret_shape & rp_net_shapes(req))
-			return RP_DECIDE;
-		return rp_active_gen() == gen ? RP_ALLOW_ALL : RP_RETRY;
-	}
-	ret = rp_bind_ruleset(gen, RP_CAT_NET, rp_net_shapes(req), subj, &rs);
 	if (ret == RP_DECIDE)
 		*ret_shape = rs->shape_flags;
 	return ret;
