@@ -390,8 +390,17 @@ static __always_inline void rp_match_all(const struct rp_match *m, const struct 
 					 const struct rp_pathbuf *p, struct rp_pathinfo *info,
 					 struct rp_decision *d)
 {
-	if (has_paths)
+	/*
+	 * The exact path is the first level: with no parent classes and nothing decided
+	 * yet, taking its entry straight into d equals rp_match_level()'s merge, without
+	 * its second decision and its loops (about 90 instructions an open).
+	 */
+	if (has_paths && !m->classes && !d->covered) {
+		d->want = m->want;
+		rp_level_entry(m, m->kind + RP_KIND_PATH, m->full_hash, d, 0);
+	} else if (has_paths) {
 		rp_match_level(m, m->kind + RP_KIND_PATH, m->full_hash, d);
+	}
 	if (d->covered == m->want ||
 	    !(m->n_globs || rs->dir_depths[m->cat & 1] || rs->tree_depths[m->cat & 1]))
 		return;
