@@ -394,15 +394,63 @@ static int parse_path(const struct pctx *c, const char *at, json_object *v, enum
 
 /* ---- rules ---------------------------------------------------------------------------- */
 
-static const char *const pattern_keys[] = { "path", "dir", "glob", "fileless" };
+/*
+ * The keys of a file or exec rule, or of its parent, read in one pass over the object:
+ * a lookup hashes the key each time, and a policy may have 100,000 rules. The pattern
+ * keys (path, dir, glob, fileless) stay the first four: parse_pattern() counts on it.
+ */
+enum rule_key { RK_PATH, RK_DIR, RK_GLOB, RK_FILELESS, RK_RECURSIVE, RK_ACCESS, RK_ACTION,
+		RK_PARENT, RK_COUNT };
 
-static int parse_fileless(const struct pctx *c, const char *at, json_object *obj)
+static const char *const rule_key_names[RK_COUNT] = {
+	"path", "dir", "glob", "fileless", "recursive", "access", "action", "parent",
+};
+
+#define RK(k) (1u << (k))
+
+struct rule_keys {
+	unsigned present;		/* RK() bits: a key whose value is null is present */
+	json_object *v[RK_COUNT];
+};
+
+/* Fills k from obj, which may hold only the keys in allowed; any other is an error
+ * naming it (with the hint's message when hints names it). */
+static int read_rule_keys(const struct pctx *c, const char *at, json_object *obj,
+			  unsigned allowed, const struct key_hint *hints, struct rule_keys *k)
 {
 	char kat[PTR_MAX];
-	json_object *v;
+	struct quoted q;
 	int r;
 
-	if (!json_object_object_get_ex(obj, "fileless", &v))
+	r = expect_type(c, at, obj, json_type_object);
+	if (r < 0)
+		return r;
+	*k = (struct rule_keys){};
+	json_object_object_foreach(obj, key, val) {
+		int i = 0;
+
+		while (i < RK_COUNT && strcmp(rule_key_names[i], key) != 0)
+			i++;
+		if (i < RK_COUNT && (allowed & RK(i))) {
+			k->present |= RK(i);
+			k->v[i] = val;
+			continue;
+		}
+		for (const struct key_hint *h = hints; h && h->key; h++)
+			if (strcmp(h->key, key) == 0)
+				return fail(c, ptr_key(kat, at, key), "%s", h->msg);
+		return fail(c, at, "unknown key %s", quote(&q, key));
+	}
+	return 0;
+}
+
+static int parse_fileless(const struct pctx *c, const char *at, const struct rule_keys *k)
+{
+	json_object *v = k->v[RK_FILELESS];
+	char kat[PTR_MAX];
+	int r;
+
+	if (!(k->present & RK(RK_FILELESS)))
 		return 0;
 	ptr_key(kat, at, "fileless");
 	r = expect_type(c, kat, v, json_type_boolean);
@@ -413,14 +461,14 @@ static int parse_fileless(const struct pctx *c, const char *at, json_object *obj
 	return 0;
 }
 
-static int parse_recursive(const struct pctx *c, const char *at, json_object *obj, bool is_dir,
-			   bool *ret_recursive)
+static int parse_recursive(const struct pctx *c, const char *at, const struct rule_keys *k,
+			   bool is_dir, bool *ret_recursive)
 {
+	json_object *v = k->v[RK_RECURSIVE];
 	char kat[PTR_MAX];
-	json_object *v;
 	int r;
 
-	if (!json_object_object_get_ex(obj, "recursive", &v)) {
+	if (!(k->present & RK(RK_RECURSIVE))) {
 		*ret_recursive = false;
 		return 0;
 	}
@@ -436,23 +484,22 @@ static int parse_recursive(const struct pctx *c, const char *at, json_object *ob
 
 /* The object of a rule or a parent: exactly one of path, dir (+ recursive), glob, and for
  * exec rules fileless. */
-static int parse_pattern(const struct pctx *c, const char *at, json_object *obj,
+static int parse_pattern(const struct pctx *c, const char *at, const struct rule_keys *k,
 			 bool allow_fileless, struct policy_pattern *ret)
 {
 	static const enum path_kind kinds[] = { PATH_EXACT, PATH_DIR, PATH_GLOB };
 	size_t n_keys = allow_fileless ? 4 : 3, found = 0, which = 0;
 	bool recursive = false;
 	char kat[PTR_MAX];
-	json_object *v;
 	int r;
 
 	if (allow_fileless) {
-		r = parse_fileless(c, at, obj);
+		r = parse_fileless(c, at, k);
 		if (r < 0)
 			return r;
 	}
 	for (size_t i = 0; i < n_keys; i++)
-		if (json_object_object_get_ex(obj, pattern_keys[i], NULL)) {
+		if (k->present & RK(i)) {
 			found++;
 			which = i;
 		}
@@ -460,16 +507,16 @@ static int parse_pattern(const struct pctx *c, const char *at, json_object *obj,
 		return fail(c, at, "exactly one of 'path', 'dir', 'glob'%s is required",
 			    allow_fileless ? ", 'fileless'" : "");
 	if (which == 3) {
-		r = parse_recursive(c, at, obj, false, &recursive);
+		r = parse_recursive(c, at, k, false, &recursive);
 		if (r == 0)
 			ret->match = POLICY_MATCH_FILELESS;
 		return r;
 	}
-	json_object_object_get_ex(obj, pattern_keys[which], &v);
-	r = parse_path(c, ptr_key(kat, at, pattern_keys[which]), v, kinds[which], &ret->text);
+	r = parse_path(c, ptr_key(kat, at, rule_key_names[which]), k->v[which], kinds[which],
+		       &ret->text);
 	if (r < 0)
 		return r;
-	r = parse_recursive(c, at, obj, kinds[which] == PATH_DIR, &recursive);
+	r = parse_recursive(c, at, k, kinds[which] == PATH_DIR, &recursive);
 	if (r < 0)
 		return r;
 	ret->match = which == 0 ? POLICY_MATCH_PATH : which == 2 ? POLICY_MATCH_GLOB :
@@ -500,15 +547,16 @@ static int parse_access_name(const struct pctx *c, const char *at, json_object *
 		    "exec)", quote_n(&q, s, json_object_get_string_len(v)));
 }
 
-static int parse_access(const struct pctx *c, const char *at, json_object *rule, __u32 *ret)
+static int parse_access(const struct pctx *c, const char *at, const struct rule_keys *k,
+			__u32 *ret)
 {
 	char kat[PTR_MAX], iat[PTR_MAX];
+	json_object *v = k->v[RK_ACCESS];
 	__u32 access = 0, bit = 0;
-	json_object *v;
 	size_t n;
 	int r;
 
-	if (!get_key(c, at, rule, "access", false, &v)) {
+	if (!(k->present & RK(RK_ACCESS))) {
 		*ret = RP_ACC_ALL;
 		return 0;
 	}
@@ -555,63 +603,62 @@ static int parse_action(const struct pctx *c, const char *at, json_object *v, bo
 	return 0;
 }
 
-static int parse_rule_action(const struct pctx *c, const char *at, json_object *rule,
+/* A rule's "action" (required): present says whether the rule has the key, v its value. */
+static int parse_rule_action(const struct pctx *c, const char *at, bool present, json_object *v,
 			     enum rp_action *ret)
 {
 	char kat[PTR_MAX];
-	json_object *v;
-	int r;
 
-	r = get_key(c, at, rule, "action", true, &v);
-	if (r < 0)
-		return r;
-	return parse_action(c, ptr_key(kat, at, "action"), v, false, ret);
+	ptr_key(kat, at, "action");
+	if (!present)
+		return fail(c, kat, "missing required key");
+	return parse_action(c, kat, v, false, ret);
 }
 
 static int parse_file_rule(const struct pctx *c, const char *at, json_object *v, void *out)
 {
 	struct policy_file_rule *rule = out;
-	static const char *const known[] = {
-		"path", "dir", "glob", "recursive", "access", "action", NULL,
-	};
+	static const unsigned known = RK(RK_PATH) | RK(RK_DIR) | RK(RK_GLOB) | RK(RK_RECURSIVE) |
+				      RK(RK_ACCESS) | RK(RK_ACTION);
 	static const struct key_hint hints[] = {
 		{ "fileless", "only valid in exec rules" },
 		{ "parent", "only valid in exec rules" },
 		{ NULL, NULL },
 	};
+	struct rule_keys k;
 	int r;
 
-	r = get_object(c, at, v, known, hints);
+	r = read_rule_keys(c, at, v, known, hints, &k);
 	if (r < 0)
 		return r;
-	r = parse_pattern(c, at, v, false, &rule->object);
+	r = parse_pattern(c, at, &k, false, &rule->object);
 	if (r < 0)
 		return r;
-	r = parse_access(c, at, v, &rule->access);
+	r = parse_access(c, at, &k, &rule->access);
 	if (r < 0)
 		return r;
-	return parse_rule_action(c, at, v, &rule->action);
+	return parse_rule_action(c, at, k.present & RK(RK_ACTION), k.v[RK_ACTION], &rule->action);
 }
 
-static int parse_parent(const struct pctx *c, const char *at, json_object *rule,
+static int parse_parent(const struct pctx *c, const char *at, const struct rule_keys *rule,
 			struct policy_exec_rule *ret)
 {
-	static const char *const known[] = { "path", "dir", "glob", "recursive", NULL };
+	static const unsigned known = RK(RK_PATH) | RK(RK_DIR) | RK(RK_GLOB) | RK(RK_RECURSIVE);
 	static const struct key_hint hints[] = {
 		{ "fileless", "a parent cannot be fileless" },
 		{ NULL, NULL },
 	};
+	struct rule_keys k;
 	char kat[PTR_MAX];
-	json_object *v;
 	int r;
 
-	if (!get_key(c, at, rule, "parent", false, &v))
+	if (!(rule->present & RK(RK_PARENT)))
 		return 0;
 	ptr_key(kat, at, "parent");
-	r = get_object(c, kat, v, known, hints);
+	r = read_rule_keys(c, kat, rule->v[RK_PARENT], known, hints, &k);
 	if (r < 0)
 		return r;
-	r = parse_pattern(c, kat, v, false, &ret->parent);
+	r = parse_pattern(c, kat, &k, false, &ret->parent);
 	if (r < 0)
 		return r;
 	ret->has_parent = true;
@@ -621,25 +668,25 @@ static int parse_parent(const struct pctx *c, const char *at, json_object *rule,
 static int parse_exec_rule(const struct pctx *c, const char *at, json_object *v, void *out)
 {
 	struct policy_exec_rule *rule = out;
-	static const char *const known[] = {
-		"path", "dir", "glob", "fileless", "recursive", "parent", "action", NULL,
-	};
+	static const unsigned known = RK(RK_PATH) | RK(RK_DIR) | RK(RK_GLOB) | RK(RK_FILELESS) |
+				      RK(RK_RECURSIVE) | RK(RK_PARENT) | RK(RK_ACTION);
 	static const struct key_hint hints[] = {
 		{ "access", "only valid in file rules" },
 		{ NULL, NULL },
 	};
+	struct rule_keys k;
 	int r;
 
-	r = get_object(c, at, v, known, hints);
+	r = read_rule_keys(c, at, v, known, hints, &k);
 	if (r < 0)
 		return r;
-	r = parse_pattern(c, at, v, true, &rule->object);
+	r = parse_pattern(c, at, &k, true, &rule->object);
 	if (r < 0)
 		return r;
-	r = parse_parent(c, at, v, rule);
+	r = parse_parent(c, at, &k, rule);
 	if (r < 0)
 		return r;
-	return parse_rule_action(c, at, v, &rule->action);
+	return parse_rule_action(c, at, k.present & RK(RK_ACTION), k.v[RK_ACTION], &rule->action);
 }
 
 /* Returns 1 and the array when the list is present, 0 when absent. */
@@ -954,6 +1001,7 @@ static int parse_net_rule(const struct pctx *c, const char *at, json_object *v, 
 		{ NULL, NULL },
 	};
 	size_t found = 0;
+	bool has_action;
 	char kat[PTR_MAX];
 	json_object *o;
 	int ret;
@@ -975,7 +1023,8 @@ static int parse_net_rule(const struct pctx *c, const char *at, json_object *v, 
 				       parse_net_peer(c, kat, o, r);
 	if (ret < 0)
 		return ret;
-	return parse_rule_action(c, at, v, &r->action);
+	has_action = json_object_object_get_ex(v, "action", &o);
+	return parse_rule_action(c, at, has_action, o, &r->action);
 }
 
 

@@ -543,6 +543,27 @@ UNIT_TEST(err_wrong_json_types)
 			   "web.json: .exec[0].parent: expected an object, got string");
 }
 
+/* A rule key whose value is null is present: its type is wrong, it is not left out. */
+UNIT_TEST(err_rule_keys_null_are_present)
+{
+	ASSERT_PARSE_ERROR(DOC_FILE("{'path': null, 'action': 'deny'}"),
+			   "web.json: .file[0].path: expected a string, got null");
+	ASSERT_PARSE_ERROR(DOC_FILE("{'path': '/x', 'access': null, 'action': 'deny'}"),
+			   "web.json: .file[0].access: expected an array, got null");
+	ASSERT_PARSE_ERROR(DOC_FILE("{'path': '/x', 'action': null}"),
+			   "web.json: .file[0].action: expected a string, got null");
+	ASSERT_PARSE_ERROR(DOC_FILE("{'dir': '/x', 'recursive': null, 'action': 'deny'}"),
+			   "web.json: .file[0].recursive: expected a boolean, got null");
+	ASSERT_PARSE_ERROR(DOC_FILE("{'path': '/x', 'glob': null, 'action': 'deny'}"),
+			   "web.json: .file[0]: exactly one of 'path', 'dir', 'glob' is required");
+	ASSERT_PARSE_ERROR(DOC_EXEC("{'path': '/x', 'fileless': null, 'action': 'deny'}"),
+			   "web.json: .exec[0].fileless: expected a boolean, got null");
+	ASSERT_PARSE_ERROR(DOC_EXEC("{'path': '/x', 'parent': null, 'action': 'deny'}"),
+			   "web.json: .exec[0].parent: expected an object, got null");
+	ASSERT_PARSE_ERROR(DOC_EXEC("{'path': '/x', 'parent': {'dir': null}, 'action': 'deny'}"),
+			   "web.json: .exec[0].parent.dir: expected a string, got null");
+}
+
 UNIT_TEST(err_document_not_an_object)
 {
 	ASSERT_PARSE_ERROR("[]", "web.json: .: expected an object, got array");
