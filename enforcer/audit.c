@@ -9,8 +9,6 @@
 
 #include <sys/socket.h>
 
-#include <json-c/json.h>
-
 #include "audit.h"
 #include "k8s.h"
 #include "policy.h"
@@ -28,91 +26,251 @@ long long audit_boot_to_real_ns(void)
 	return (real.tv_sec - boot.tv_sec) * 1000000000LL + (real.tv_nsec - boot.tv_nsec);
 }
 
+/* v's last n decimal digits at p, zero-padded; returns the end. */
+static char *audit_digits(char *p, unsigned long v, int n)
+{
+	for (int i = n - 1; i >= 0; i--, v /= 10)
+		p[i] = (char)('0' + v % 10);
+	return p + n;
+}
+
 const char *audit_time(long long real_ns, char *buf, size_t size)
 {
 	time_t sec = real_ns / 1000000000LL;
 	struct tm tm;
 	size_t n;
+	char *p;
 
-	gmtime_r(&sec, &tm);
-	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, size - n, ".%09lldZ", real_ns % 1000000000LL);
+	if (!gmtime_r(&sec, &tm))
+		memset(&tm, 0, sizeof(tm));
+	if (real_ns < 0 || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900 || size < 31) {
+		/* out of the common form: leave it to the C library */
+		n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(buf + n, size - n, ".%09lldZ", real_ns % 1000000000LL);
+		return buf;
+	}
+	/* an event of every denial goes through here: digits by hand, not strftime */
+	p = audit_digits(buf, (unsigned long)tm.tm_year + 1900, 4);
+	*p++ = '-';
+	p = audit_digits(p, (unsigned long)tm.tm_mon + 1, 2);
+	*p++ = '-';
+	p = audit_digits(p, (unsigned long)tm.tm_mday, 2);
+	*p++ = 'T';
+	p = audit_digits(p, (unsigned long)tm.tm_hour, 2);
+	*p++ = ':';
+	p = audit_digits(p, (unsigned long)tm.tm_min, 2);
+	*p++ = ':';
+	p = audit_digits(p, (unsigned long)tm.tm_sec, 2);
+	*p++ = '.';
+	p = audit_digits(p, (unsigned long)(real_ns % 1000000000LL), 9);
+	*p++ = 'Z';
+	*p = '\0';
 	return buf;
 }
 
-static void audit_add(json_object *o, const char *key, json_object *v)
+/*
+ * The line under construction. Events arrive in floods, one line each: writing the text
+ * directly costs a tenth of building a json-c object tree and serializing it. The text is
+ * byte for byte what json-c 0.16 writes with JSON_C_TO_STRING_PLAIN |
+ * JSON_C_TO_STRING_NOSLASHESCAPE, which the unit tests compare against.
+ */
+struct audit_line {
+	char *buf;
+	size_t len, cap;
+	bool failed;		/* out of memory: the line is dropped */
+};
+
+static bool audit_grow(struct audit_line *l, size_t n)
 {
-	json_object_object_add(o, key, v);
+	size_t cap = l->cap ? l->cap : 1024;
+	char *buf;
+
+	if (l->failed)
+		return false;
+	while (cap < l->len + n + 1)
+		cap *= 2;
+	buf = realloc(l->buf, cap);
+	if (!buf) {
+		l->failed = true;
+		return false;
+	}
+	l->buf = buf;
+	l->cap = cap;
+	return true;
 }
 
-static json_object *audit_access(__u32 access)
+/* Room for n more bytes and the final NUL; false once out of memory. */
+static inline bool audit_reserve(struct audit_line *l, size_t n)
 {
-	json_object *a = json_object_new_array();
-
-	for (int bit = 0; a && bit < RP_ACC_BITS; bit++)
-		if (access & (1u << bit))
-			json_object_array_add(a, json_object_new_string(audit_access_names[bit]));
-	return a;
+	return l->len + n + 1 <= l->cap || audit_grow(l, n);
 }
 
-static void audit_add_rule(json_object *o, const struct rp_event *ev, const struct compile_rule *r)
+static void audit_raw(struct audit_line *l, const char *s, size_t n)
 {
-	audit_add(o, "mode", json_object_new_string(r && r->audit_mode ? "audit" : "enforce"));
-	audit_add(o, "policy", r ? json_object_new_string(r->policy) : NULL);
-	audit_add(o, "rule", r ? json_object_new_string(r->label) : NULL);
-	audit_add(o, "generation", json_object_new_int64(ev->gen));
+	if (!audit_reserve(l, n))
+		return;
+	memcpy(l->buf + l->len, s, n);
+	l->len += n;
 }
 
-static json_object *audit_string_or_null(const char *s)
+/* s[0..n) as a JSON string: '"' and '\\' escaped, control bytes as json-c writes them,
+ * every other byte as it is. */
+static void audit_str(struct audit_line *l, const char *s, size_t n)
 {
-	return s ? json_object_new_string(s) : NULL;
+	static const char hex[] = "0123456789abcdef";
+	char *p;
+
+	if (!audit_reserve(l, 6 * n + 2))
+		return;
+	p = l->buf + l->len;
+	*p++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			*p++ = (char)c;
+			continue;
+		}
+		*p++ = '\\';
+		switch (c) {
+		case '\b': *p++ = 'b'; break;
+		case '\t': *p++ = 't'; break;
+		case '\n': *p++ = 'n'; break;
+		case '\f': *p++ = 'f'; break;
+		case '\r': *p++ = 'r'; break;
+		case '"':
+		case '\\': *p++ = (char)c; break;
+		default:
+			memcpy(p, "u00", 3);
+			p[3] = hex[c >> 4];
+			p[4] = hex[c & 0xf];
+			p += 5;
+		}
+	}
+	*p++ = '"';
+	l->len = (size_t)(p - l->buf);
+}
+
+/* The next member's name: '"key":' after a comma unless it is the first of its object. */
+static void audit_key(struct audit_line *l, const char *key)
+{
+	size_t n = strlen(key);
+	char *p;
+
+	if (!audit_reserve(l, n + 4))
+		return;
+	p = l->buf + l->len;
+	if (l->len && p[-1] != '{')
+		*p++ = ',';
+	*p++ = '"';
+	memcpy(p, key, n);
+	p += n;
+	*p++ = '"';
+	*p++ = ':';
+	l->len = (size_t)(p - l->buf);
+}
+
+/* s as a JSON string, or null */
+static void audit_str_or_null(struct audit_line *l, const char *s)
+{
+	if (s)
+		audit_str(l, s, strlen(s));
+	else
+		audit_raw(l, "null", 4);
+}
+
+static void audit_add_str(struct audit_line *l, const char *key, const char *s)
+{
+	audit_key(l, key);
+	audit_str_or_null(l, s);
+}
+
+static void audit_add_strn(struct audit_line *l, const char *key, const char *s, size_t n)
+{
+	audit_key(l, key);
+	audit_str(l, s, n);
+}
+
+static void audit_add_u64(struct audit_line *l, const char *key, unsigned long long v)
+{
+	char d[24];
+	size_t i = sizeof(d);
+
+	do
+		d[--i] = (char)('0' + v % 10);
+	while (v /= 10);
+	audit_key(l, key);
+	audit_raw(l, d + i, sizeof(d) - i);
+}
+
+static void audit_add_access(struct audit_line *l, __u32 access)
+{
+	bool first = true;
+
+	audit_key(l, "access");
+	audit_raw(l, "[", 1);
+	for (int bit = 0; bit < RP_ACC_BITS; bit++) {
+		if (!(access & (1u << bit)))
+			continue;
+		if (!first)
+			audit_raw(l, ",", 1);
+		audit_str_or_null(l, audit_access_names[bit]);
+		first = false;
+	}
+	audit_raw(l, "]", 1);
+}
+
+static void audit_add_rule(struct audit_line *l, const struct rp_event *ev,
+			   const struct compile_rule *r)
+{
+	audit_add_str(l, "mode", r && r->audit_mode ? "audit" : "enforce");
+	audit_add_str(l, "policy", r ? r->policy : NULL);
+	audit_add_str(l, "rule", r ? r->label : NULL);
+	audit_add_u64(l, "generation", ev->gen);
 }
 
 /* A bound container's identity; for another kubelet cgroup what its path says; else null. */
-static json_object *audit_container(const struct audit_context *ctx)
+static void audit_add_container(struct audit_line *l, const struct audit_context *ctx)
 {
 	const struct policy_container *c = ctx->container;
 	struct k8s_cgroup kc;
-	json_object *o;
 
-	if (!c && (!ctx->cgroup || k8s_cgroup_parse(ctx->cgroup, &kc) || !kc.container_id[0]))
-		return NULL;
-	o = json_object_new_object();
-	if (!c) {
-		audit_add(o, "id", json_object_new_string(kc.container_id));
-		audit_add(o, "pod_uid", json_object_new_string(kc.pod_uid));
-		return o;
+	if (!c && (!ctx->cgroup || k8s_cgroup_parse(ctx->cgroup, &kc) || !kc.container_id[0])) {
+		audit_add_str(l, "container", NULL);
+		return;
 	}
-	audit_add(o, "id", json_object_new_string(c->id));
-	audit_add(o, "name", json_object_new_string(c->name));
-	audit_add(o, "pod", json_object_new_string(c->pod));
-	audit_add(o, "namespace", json_object_new_string(c->ns));
-	audit_add(o, "image", json_object_new_string(c->image));
-	return o;
+	audit_key(l, "container");
+	audit_raw(l, "{", 1);
+	if (!c) {
+		audit_add_str(l, "id", kc.container_id);
+		audit_add_str(l, "pod_uid", kc.pod_uid);
+	} else {
+		audit_add_str(l, "id", c->id);
+		audit_add_str(l, "name", c->name);
+		audit_add_str(l, "pod", c->pod);
+		audit_add_str(l, "namespace", c->ns);
+		audit_add_str(l, "image", c->image);
+	}
+	audit_raw(l, "}", 1);
 }
 
-static void audit_add_process(json_object *o, const struct rp_event *ev,
+static void audit_add_process(struct audit_line *l, const struct rp_event *ev,
 			      const struct audit_context *ctx)
 {
-	char comm[RP_COMM_LEN + 1];
-
-	memcpy(comm, ev->comm, RP_COMM_LEN);
-	comm[RP_COMM_LEN] = '\0';
-	audit_add(o, "pid", json_object_new_int64(ev->tgid));
-	audit_add(o, "tid", json_object_new_int64(ev->pid));
-	audit_add(o, "ppid", json_object_new_int64(ev->ppid));
-	audit_add(o, "uid", json_object_new_int64(ev->uid));
-	audit_add(o, "gid", json_object_new_int64(ev->gid));
-	audit_add(o, "comm", json_object_new_string(comm));
+	audit_add_u64(l, "pid", ev->tgid);
+	audit_add_u64(l, "tid", ev->pid);
+	audit_add_u64(l, "ppid", ev->ppid);
+	audit_add_u64(l, "uid", ev->uid);
+	audit_add_u64(l, "gid", ev->gid);
+	audit_add_strn(l, "comm", ev->comm, strnlen(ev->comm, RP_COMM_LEN));
 	/* The kernel's, taken when it decided; else what /proc said when the event was read. */
 	if (ev->flags & RP_EVF_EXE)
-		audit_add(o, "exe", json_object_new_string_len(ev->path + ev->path_len + 1,
-							       ev->exe_len));
+		audit_add_strn(l, "exe", ev->path + ev->path_len + 1, ev->exe_len);
 	else
-		audit_add(o, "exe", audit_string_or_null(ctx->exe));
-	audit_add(o, "cgroup_id", json_object_new_uint64(ev->cgroup_id));
-	audit_add(o, "cgroup", audit_string_or_null(ctx->cgroup));
-	audit_add(o, "container", audit_container(ctx));
+		audit_add_str(l, "exe", ctx->exe);
+	audit_add_u64(l, "cgroup_id", ev->cgroup_id);
+	audit_add_str(l, "cgroup", ctx->cgroup);
+	audit_add_container(l, ctx);
 }
 
 static bool audit_event_valid(const struct rp_event *ev, size_t size)
@@ -144,33 +302,39 @@ int audit_event_identity(const void *data, size_t size, const struct rp_hash_key
 }
 
 /* A network value by name, or its number when it has none. */
-static json_object *audit_net_name(int what, __u16 value)
+static void audit_add_net_name(struct audit_line *l, const char *key, int what, __u16 value)
 {
 	const char *name = policy_net_name(what, value);
 
-	return name ? json_object_new_string(name) : json_object_new_int(value);
+	if (name)
+		audit_add_str(l, key, name);
+	else
+		audit_add_u64(l, key, value);
 }
 
-static void audit_add_net(json_object *o, const struct rp_event *ev)
+static void audit_add_net(struct audit_line *l, const struct rp_event *ev)
 {
 	const struct rp_net_obj *n = &ev->net;
 	char addr[INET6_ADDRSTRLEN];
 
-	audit_add(o, "operation", json_object_new_string(policy_net_op_name(n->op)));
-	audit_add(o, "family", audit_net_name(0, n->family));
-	audit_add(o, "type", audit_net_name(1, n->type));
+	audit_add_str(l, "operation", policy_net_op_name(n->op));
+	audit_add_net_name(l, "family", 0, n->family);
+	audit_add_net_name(l, "type", 1, n->type);
 	if (n->family != AF_UNIX)
-		audit_add(o, "protocol", audit_net_name(2, n->protocol));
+		audit_add_net_name(l, "protocol", 2, n->protocol);
 	if (ev->flags & RP_EVF_UNIX) {
-		audit_add(o, "address", ev->path_len ?
-			  json_object_new_string_len(ev->path, ev->path_len) : NULL);
+		audit_key(l, "address");
+		if (ev->path_len)
+			audit_str(l, ev->path, ev->path_len);
+		else
+			audit_raw(l, "null", 4);
 	} else if (ev->flags & RP_EVF_INET) {
 		if (n->family == AF_INET)
 			inet_ntop(AF_INET, n->addr + 12, addr, sizeof(addr));
 		else
 			inet_ntop(AF_INET6, n->addr, addr, sizeof(addr));
-		audit_add(o, "address", json_object_new_string(addr));
-		audit_add(o, "port", json_object_new_int(n->port));
+		audit_add_str(l, "address", addr);
+		audit_add_u64(l, "port", n->port);
 	}
 }
 
@@ -179,6 +343,13 @@ __u32 audit_event_tgid(const void *data, size_t size)
 	const struct rp_event *ev = data;
 
 	return audit_event_valid(ev, size) ? ev->tgid : 0;
+}
+
+bool audit_event_needs_exe(const void *data, size_t size)
+{
+	const struct rp_event *ev = data;
+
+	return audit_event_valid(ev, size) && !(ev->flags & RP_EVF_EXE);
 }
 
 __u64 audit_event_cgroup(const void *data, size_t size)
@@ -192,41 +363,41 @@ int audit_format(const void *data, size_t size, const struct compile_rule *rule,
 		 const struct audit_context *ctx, char **ret_line)
 {
 	const struct rp_event *ev = data;
+	struct audit_line l = {};
 	char when[48];
-	json_object *o;
-	char *line;
 
 	if (!audit_event_valid(ev, size))
 		return -EBADMSG;
-	o = json_object_new_object();
-	if (!o)
-		return -ENOMEM;
 	audit_time(ctx->boot_to_real_ns + (long long)ev->time_boot_ns, when, sizeof(when));
-	audit_add(o, "time", json_object_new_string(when));
-	audit_add(o, "schema", json_object_new_int(AUDIT_SCHEMA_VERSION));
-	audit_add(o, "node", audit_string_or_null(ctx->node));
-	audit_add(o, "kind", json_object_new_string(ev->kind == RP_EV_EXEC ? "exec" :
-						    ev->kind == RP_EV_NET ? "network" : "file"));
-	audit_add(o, "decision", json_object_new_string(policy_action_name(ev->decision)));
-	audit_add_rule(o, ev, rule);
-	audit_add_process(o, ev, ctx);
+	audit_raw(&l, "{", 1);
+	audit_add_str(&l, "time", when);
+	audit_add_u64(&l, "schema", AUDIT_SCHEMA_VERSION);
+	audit_add_str(&l, "node", ctx->node);
+	audit_add_str(&l, "kind", ev->kind == RP_EV_EXEC ? "exec" :
+				  ev->kind == RP_EV_NET ? "network" : "file");
+	audit_add_str(&l, "decision", policy_action_name(ev->decision));
+	audit_add_rule(&l, ev, rule);
+	audit_add_process(&l, ev, ctx);
 	if (ev->kind == RP_EV_NET)
-		audit_add_net(o, ev);
+		audit_add_net(&l, ev);
 	else
-		audit_add(o, "path", json_object_new_string_len(ev->path, ev->path_len));
+		audit_add_strn(&l, "path", ev->path, ev->path_len);
 	if (ev->kind == RP_EV_FILE)
-		audit_add(o, "access", audit_access(ev->access));
-	if (ev->flags & RP_EVF_FILELESS)
-		audit_add(o, "fileless", json_object_new_boolean(1));
+		audit_add_access(&l, ev->access);
+	if (ev->flags & RP_EVF_FILELESS) {
+		audit_key(&l, "fileless");
+		audit_raw(&l, "true", 4);
+	}
 	if (ev->flags & RP_EVF_PATH_ERROR)
-		audit_add(o, "error", json_object_new_string(strerror(-ev->error)));
+		audit_add_str(&l, "error", strerror(-ev->error));
 	else if (ev->flags & RP_EVF_PARENT_ERROR)
-		audit_add(o, "parent_error", json_object_new_string(strerror(-ev->error)));
-	line = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-							   JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-	if (!line)
+		audit_add_str(&l, "parent_error", strerror(-ev->error));
+	audit_raw(&l, "}", 1);
+	if (l.failed) {
+		free(l.buf);
 		return -ENOMEM;
-	*ret_line = line;
+	}
+	l.buf[l.len] = '\0';	/* audit_reserve() kept a byte for it */
+	*ret_line = l.buf;
 	return 0;
 }

@@ -3,6 +3,7 @@
 #ifndef RAMPART_AUDIT_H
 #define RAMPART_AUDIT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "compile.h"
@@ -35,6 +36,9 @@ int audit_format(const void *data, size_t size, const struct compile_rule *rule,
 
 /* The tgid of a well-formed event (for looking up its executable), or 0. */
 __u32 audit_event_tgid(const void *data, size_t size);
+/* Whether a well-formed event lacks the executable's path the kernel adds to denials and
+ * audits, so that the daemon must read it from /proc (a readlink per event otherwise). */
+bool audit_event_needs_exe(const void *data, size_t size);
 /* The cgroup id of a well-formed event, or 0. */
 __u64 audit_event_cgroup(const void *data, size_t size);
 

@@ -93,7 +93,8 @@ static const struct audit_context *run_event_context(struct run_ctx *rc, const v
 	ec->ctx = (struct audit_context){
 		.boot_to_real_ns = audit_boot_to_real_ns(),
 		.node = rc->node,
-		.exe = tgid ? proc_exe(tgid, ec->exe, sizeof(ec->exe)) : NULL,
+		.exe = tgid && audit_event_needs_exe(data, size) ?
+		       proc_exe(tgid, ec->exe, sizeof(ec->exe)) : NULL,
 		.cgroup = cgroup_names_lookup(&rc->cgroup_names, audit_event_cgroup(data, size)),
 	};
 	b = bindings_find(&rc->bindings, ec->ctx.cgroup);

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "audit.h"
 #include "unit.h"
 
@@ -394,4 +396,131 @@ UNIT_TEST(audit_names_the_container)
 			"0123456789abcdef0123456789abcdef\",\"pod_uid\":"
 			"\"1b2c3d4e-0000-4000-8000-00000000abcd\"}", "kubelet path: id and pod UID");
 	free(line);
+}
+
+/* What json-c, the stream's original writer, makes of s[0..n) as a JSON string. */
+static char *json_c_string(const char *s, size_t n)
+{
+	json_object *o = json_object_new_string_len(s, (int)n);
+	char *out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							     JSON_C_TO_STRING_NOSLASHESCAPE));
+
+	json_object_put(o);
+	return out;
+}
+
+/* The path member of ev's line, "\"path\":...,\"access\"", as the test expects it. */
+static int path_member_is(struct rp_event *ev, const char *want_string, char **line)
+{
+	int ret = audit_format(ev, event_size(ev), &web_rule, &test_ctx, line);
+	size_t size = strlen(want_string) + 32;
+	char *want = malloc(size);
+
+	if (ret || !want) {
+		free(want);
+		return ret ? ret : -ENOMEM;
+	}
+	snprintf(want, size, "\"path\":%s,\"access\"", want_string);
+	ret = strstr(*line, want) ? 0 : -EINVAL;
+	free(want);
+	return ret;
+}
+
+UNIT_TEST(audit_writes_every_byte_as_json_c_does)
+{
+	for (int c = 0; c < 256; c++) {
+		struct rp_event *ev = new_event("a_b");
+		char *want, *line = NULL, check[32];
+		int ret;
+
+		ev->path[1] = (char)c;
+		want = json_c_string(ev->path, 3);
+		ret = path_member_is(ev, want, &line);
+		snprintf(check, sizeof(check), "byte 0x%02x", c);
+		if (ret)
+			fprintf(stderr, "  line: %s\n  json-c: %s\n", line ? line : "(none)", want);
+		free(want);
+		free(line);
+		free(ev);
+		ASSERT_OK(ret, check);
+	}
+}
+
+UNIT_TEST(audit_writes_a_longest_path_of_escapes_whole)
+{
+	struct rp_event *ev = new_event("/x");
+	char *want, *line = NULL;
+	int ret;
+
+	for (int i = 0; i < RP_PATH_MAX - 1; i++)
+		ev->path[i] = (char)(i % 2 ? 0x01 : '"');	/* 6 and 2 bytes written each */
+	ev->path_len = RP_PATH_MAX - 1;
+	want = json_c_string(ev->path, ev->path_len);
+	ret = path_member_is(ev, want, &line);
+	ASSERT_TRUE(line != NULL, "a line for the longest path");
+	ASSERT_EQ(strlen(line) > 4 * (RP_PATH_MAX - 1), 1, "every byte escaped");
+	free(want);
+	free(line);
+	free(ev);
+	ASSERT_OK(ret, "the path as json-c writes it");
+}
+
+UNIT_TEST(audit_formats_exec_event_exactly)
+{
+	struct rp_event *ev = new_event("/memfd:x (deleted)");
+	char *line = NULL;
+	size_t size;
+
+	ev->kind = RP_EV_EXEC;
+	ev->access = 0;
+	ev->flags = RP_EVF_FILELESS | RP_EVF_PARENT_ERROR | RP_EVF_EXE;
+	ev->error = -ENOENT;
+	memcpy(ev->path + ev->path_len + 1, "/bin/sh", 8);
+	ev->exe_len = 7;
+	size = event_size(ev) + 8;
+	ASSERT_OK(audit_format(ev, size, NULL, &test_ctx, &line), "audit_format");
+	free(ev);
+	ASSERT_STREQ(line, "{\"time\":\"2026-01-02T03:04:05.000000007Z\",\"schema\":1,"
+		     "\"node\":\"node-1\",\"kind\":\"exec\",\"decision\":\"deny\","
+		     "\"mode\":\"enforce\",\"policy\":null,\"rule\":null,\"generation\":3,"
+		     "\"pid\":1234,\"tid\":1235,\"ppid\":1,\"uid\":1000,\"gid\":1001,"
+		     "\"comm\":\"cat\",\"exe\":\"/bin/sh\",\"cgroup_id\":4242,"
+		     "\"cgroup\":\"/kubepods/pod-a\",\"container\":null,"
+		     "\"path\":\"/memfd:x (deleted)\",\"fileless\":true,"
+		     "\"parent_error\":\"No such file or directory\"}", "exec line, no access");
+	free(line);
+}
+
+UNIT_TEST(audit_writes_unnamed_network_values_as_numbers)
+{
+	struct rp_event *ev = new_event("");
+	char *line = NULL;
+
+	ev->kind = RP_EV_NET;
+	ev->flags = RP_EVF_INET;
+	memset(&ev->net, 0, sizeof(ev->net));
+	ev->net.op = RP_NET_CONNECT;
+	ev->net.family = 2;
+	ev->net.type = 99;
+	ev->net.protocol = 253;
+	ev->net.addr[10] = ev->net.addr[11] = 0xff;
+	ev->net.port = 65535;
+	ASSERT_OK(audit_format(ev, event_size(ev), NULL, &test_ctx, &line), "audit_format");
+	free(ev);
+	ASSERT_CONTAINS(line, "\"family\":\"inet\",\"type\":99,\"protocol\":253,"
+			"\"address\":\"0.0.0.0\",\"port\":65535}", "numbers where no name");
+	free(line);
+}
+
+UNIT_TEST(audit_needs_proc_only_without_the_kernels_executable)
+{
+	struct rp_event *ev = new_event("/etc/shadow");
+
+	ASSERT_TRUE(audit_event_needs_exe(ev, event_size(ev)), "no exe: read /proc");
+	memcpy(ev->path + ev->path_len + 1, "/bin/cat", 9);
+	ev->exe_len = 8;
+	ev->flags |= RP_EVF_EXE;
+	ASSERT_TRUE(!audit_event_needs_exe(ev, event_size(ev) + 9), "kernel's exe: no /proc");
+	ASSERT_TRUE(!audit_event_needs_exe(ev, 3), "malformed: nothing to read");
+	free(ev);
 }
