@@ -115,19 +115,27 @@ static long long run_now_ns(void)
 	return t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
-/* Every line of the stream leaves through here, to every sink. */
+/* Every line of the stream leaves through here, to every sink. A log file's write errors
+ * are reported by run_flush(), at the end of the loop's round. */
 static void run_publish(void *ctx, const char *line)
 {
 	struct run_ctx *rc = ctx;
-	int ret = sinks_publish(&rc->sinks, line, run_now_ns());
 
-	/* log a failing log file once, and its recovery, not every line */
-	if (ret && !rc->sinks.file_error)
+	sinks_publish(&rc->sinks, line, run_now_ns());
+}
+
+/* The round's lines out of their buffers; a failing log file logged once, and its recovery. */
+static void run_flush(struct run_ctx *rc)
+{
+	int ret = sinks_flush(&rc->sinks);
+
+	if (ret < 0 && !rc->sinks.file_error)
 		log_error("writing the log file '%s' failed: %s; its lines are lost until it works",
 			  rc->sinks.file.path, strerror(-ret));
-	else if (!ret && rc->sinks.file_error)
+	else if (ret > 0 && rc->sinks.file_error)
 		log_info("writing the log file '%s' works again", rc->sinks.file.path);
-	rc->sinks.file_error = ret;
+	if (ret)
+		rc->sinks.file_error = ret < 0 ? ret : 0;
 }
 
 /* Publishes o as one line, with the time first, and releases it. */
@@ -821,7 +829,7 @@ static void run_drain(struct run_ctx *rc, struct ring_buffer *rb)
 	run_report_losses(rc);
 	if (rc->sinks.server.epfd >= 0)
 		sink_server_service(&rc->sinks.server, run_now_ns());
-	fflush(stdout);
+	run_flush(rc);
 }
 
 static int run_loop(struct run_ctx *rc, const sigset_t *waitmask)
@@ -867,7 +875,7 @@ static int run_loop(struct run_ctx *rc, const sigset_t *waitmask)
 		if (rc->sinks.server.epfd >= 0)
 			sink_server_service(&rc->sinks.server, run_now_ns());
 		ctl_server_service(&rc->ctl, run_now_ns());
-		fflush(stdout);
+		run_flush(rc);
 	}
 	run_drain(rc, rb);
 out:

@@ -68,14 +68,69 @@ int sink_file_open(struct sink_file *f, const char *path, unsigned long long max
 	f->size = size;
 	f->max_bytes = max_bytes;
 	f->keep = keep;
+	f->pend = malloc(SINK_FILE_BATCH_BYTES);	/* without it, a write per line */
+	f->pend_len = 0;
+	f->error = 0;
+	f->wrote = false;
 	return 0;
+}
+
+/* a[0..alen) then b[0..blen) to the file, in one write when the kernel takes it all; 0
+ * or a negative errno: what was not written is lost. */
+static int sink_file_put(struct sink_file *f, const char *a, size_t alen, const char *b,
+			 size_t blen)
+{
+	size_t done = 0, len = alen + blen;
+
+	while (done < len) {
+		struct iovec iov[2] = { { (void *)(a + done), alen - done }, { (void *)b, blen } };
+		ssize_t n = done < alen ? writev(f->fd, iov, blen ? 2 : 1)
+					: write(f->fd, b + (done - alen), len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int ret = n < 0 ? -errno : -EIO;
+
+			f->size -= len - done;
+			if (!f->error)
+				f->error = ret;
+			return ret;
+		}
+		done += (size_t)n;
+	}
+	f->wrote = true;
+	return 0;
+}
+
+static int sink_file_put_pending(struct sink_file *f)
+{
+	size_t len = f->pend_len;
+
+	f->pend_len = 0;
+	return len ? sink_file_put(f, f->pend, len, NULL, 0) : 0;
+}
+
+int sink_file_flush(struct sink_file *f)
+{
+	int ret;
+
+	if (f->fd < 0)
+		return 0;
+	sink_file_put_pending(f);
+	ret = f->error ? f->error : f->wrote;
+	f->error = 0;
+	f->wrote = false;
+	return ret;
 }
 
 int sink_file_reopen(struct sink_file *f)
 {
 	unsigned long long size = 0;
-	int fd = sink_file_open_fd(f->path, &size);
+	int fd;
 
+	sink_file_put_pending(f);	/* the lines taken before the move go with the file */
+	fd = sink_file_open_fd(f->path, &size);
 	if (fd < 0)
 		return fd;
 	close(f->fd);
@@ -102,6 +157,7 @@ int sink_file_rotate(struct sink_file *f)
 {
 	int ret;
 
+	sink_file_put_pending(f);
 	if (!f->keep) {
 		if (unlink(f->path) < 0 && errno != ENOENT)
 			return -errno;
@@ -119,38 +175,39 @@ int sink_file_rotate(struct sink_file *f)
 int sink_file_write(struct sink_file *f, const char *line)
 {
 	size_t len = strlen(line);
-	struct iovec iov[2] = { { (void *)line, len }, { "\n", 1 } };
-	size_t done = 0;
+	int ret;
 
 	/* a line longer than the limit still goes out, alone in its file */
 	if (f->size && f->size + len + 1 > f->max_bytes) {
-		int ret = sink_file_rotate(f);
-
+		ret = sink_file_rotate(f);
 		if (ret)
 			return ret;
 	}
-	while (done < len + 1) {
-		ssize_t n = done < len ? writev(f->fd, iov, 2)
-				       : write(f->fd, "\n", 1);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		done += (size_t)n;
-		f->size += (unsigned long long)n;
-		if (done < len) {
-			iov[0].iov_base = (char *)line + done;
-			iov[0].iov_len = len - done;
-		}
+	if (f->pend_len + len + 1 > SINK_FILE_BATCH_BYTES) {
+		ret = sink_file_put_pending(f);
+		if (ret)
+			return ret;
 	}
-	return 0;
+	f->size += len + 1;
+	if (f->pend && len + 1 <= SINK_FILE_BATCH_BYTES) {
+		memcpy(f->pend + f->pend_len, line, len);
+		f->pend[f->pend_len + len] = '\n';
+		f->pend_len += len + 1;
+		return 0;
+	}
+	/* too long to wait, or no buffer: alone, the newline with it */
+	return sink_file_put(f, line, len, "\n", 1);
 }
 
 void sink_file_close(struct sink_file *f)
 {
-	if (f->fd >= 0)
+	if (f->fd >= 0) {
+		sink_file_put_pending(f);
 		close(f->fd);
+	}
+	free(f->pend);
+	f->pend = NULL;
+	f->pend_len = 0;
 	f->fd = -1;
 	free(f->path);
 	f->path = NULL;
@@ -563,6 +620,13 @@ int sinks_publish(struct sinks *s, const char *line, long long now_ns)
 	if (s->server.epfd >= 0)
 		sink_server_publish(&s->server, line, now_ns);
 	return ret;
+}
+
+int sinks_flush(struct sinks *s)
+{
+	if (s->to_stdout)
+		fflush(stdout);
+	return sink_file_flush(&s->file);
 }
 
 void sinks_close(struct sinks *s)

@@ -19,23 +19,41 @@
 #define SINK_CLIENTS_MAX 256
 #define SINK_SOCKET_SUGGESTED "/run/rampart/events.sock"
 
-/* An append-only log file, mode 0600, rotated to PATH.1 ... PATH.keep past max_bytes. */
+/* Lines wait in a log file's buffer up to this many bytes, or until sink_file_flush(). */
+#define SINK_FILE_BATCH_BYTES (64u << 10)
+
+/*
+ * An append-only log file, mode 0600, rotated to PATH.1 ... PATH.keep past max_bytes.
+ * Lines are written in batches: the daemon flushes after each round of its event loop, so
+ * a flood costs a write per round instead of one per line.
+ */
 struct sink_file {
 	char *path;
 	int fd;
-	unsigned long long size, max_bytes;
+	unsigned long long size, max_bytes;	/* size: written and waiting */
 	unsigned keep;
+	char *pend;		/* SINK_FILE_BATCH_BYTES, or NULL: every line written alone */
+	size_t pend_len;
+	int error;		/* the first write error since the last sink_file_flush() */
+	bool wrote;		/* a write succeeded since the last sink_file_flush() */
 };
 
 /* 0 or a negative errno (-EINVAL: not a regular file). */
 int sink_file_open(struct sink_file *f, const char *path, unsigned long long max_bytes,
 		   unsigned keep);
-/* Appends line and a newline, rotating first when it would pass max_bytes. */
+/* Appends line and a newline, rotating first when it would pass max_bytes; 0 or the
+ * negative errno of a write that failed (the lines it held are lost). */
 int sink_file_write(struct sink_file *f, const char *line);
-/* Opens the path again (after logrotate moved the file away); keeps the old fd on failure. */
+/* Writes the waiting lines: the first negative errno since the last flush, else 1 if
+ * anything was written since then, else 0. */
+int sink_file_flush(struct sink_file *f);
+/* Opens the path again (after logrotate moved the file away), the waiting lines written
+ * to the old one first; keeps the old fd on failure. */
 int sink_file_reopen(struct sink_file *f);
-/* Renames PATH.i to PATH.i+1 (the oldest is overwritten), PATH to PATH.1, opens PATH. */
+/* Renames PATH.i to PATH.i+1 (the oldest is overwritten), PATH to PATH.1, opens PATH;
+ * the waiting lines are written first. */
 int sink_file_rotate(struct sink_file *f);
+/* Writes the waiting lines and closes. */
 void sink_file_close(struct sink_file *f);
 
 struct sink_client {
@@ -98,12 +116,14 @@ struct sinks {
 	bool to_stdout;
 	struct sink_file file;		/* fd -1: no log file */
 	struct sink_server server;	/* epfd -1: no socket */
-	int file_error;			/* the last write's error, to log changes only */
+	int file_error;			/* the last flush's error, to log changes only */
 };
 
 void sinks_init(struct sinks *s);
 /* Publishes line to every sink; 0, or the log file's negative errno. */
 int sinks_publish(struct sinks *s, const char *line, long long now_ns);
+/* Flushes standard output and the log file: sink_file_flush()'s answer. */
+int sinks_flush(struct sinks *s);
 void sinks_close(struct sinks *s);
 
 #endif /* RAMPART_SINK_H */

@@ -152,6 +152,91 @@ UNIT_TEST(sink_file_line_longer_than_the_limit_is_written)
 	free(dir);
 }
 
+static long long size_of(const char *dir, const char *name)
+{
+	char path[512];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+UNIT_TEST(sink_file_lines_wait_for_a_flush_or_a_full_batch)
+{
+	struct sink_file f;
+	char *dir = tmpdir(), path[512], buf[4096], line[1000];
+	long long n = 0;
+
+	ASSERT_TRUE(dir != NULL, "mkdtemp");
+	snprintf(path, sizeof(path), "%s/ev", dir);
+	ASSERT_OK(sink_file_open(&f, path, 1 << 30, 1), "open");
+	ASSERT_EQ(sink_file_flush(&f), 0, "nothing to flush: 0");
+	ASSERT_OK(sink_file_write(&f, "{\"a\":1}"), "write");
+	ASSERT_EQ(size_of(dir, "ev"), 0, "the line waits");
+	ASSERT_EQ(sink_file_flush(&f), 1, "flush wrote: 1");
+	ASSERT_STREQ(slurp(dir, "ev", buf, sizeof(buf)), "{\"a\":1}\n", "the line after a flush");
+	ASSERT_EQ(sink_file_flush(&f), 0, "flushed again: nothing written");
+	/* lines of 1000 bytes with the newline: the batch holds 65 of them */
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\0';
+	for (; n * 1000 <= SINK_FILE_BATCH_BYTES; n++)
+		ASSERT_OK(sink_file_write(&f, line), "write a batch");
+	ASSERT_EQ(size_of(dir, "ev"), 8 + (n - 1) * 1000, "a full batch is written, the last "
+		  "line waits");
+	ASSERT_EQ(f.size, 8 + n * 1000, "size counts the waiting line");
+	sink_file_close(&f);
+	ASSERT_EQ(size_of(dir, "ev"), 8 + n * 1000, "close writes the waiting line");
+	rmtree(dir);
+	free(dir);
+}
+
+UNIT_TEST(sink_file_line_longer_than_a_batch_goes_out_whole_at_once)
+{
+	struct sink_file f;
+	char *dir = tmpdir(), path[512];
+	size_t len = SINK_FILE_BATCH_BYTES + 100;
+	char *line = malloc(len + 1);
+
+	ASSERT_TRUE(dir != NULL && line != NULL, "mkdtemp, malloc");
+	memset(line, 'y', len);
+	line[len] = '\0';
+	snprintf(path, sizeof(path), "%s/ev", dir);
+	ASSERT_OK(sink_file_open(&f, path, 1 << 30, 1), "open");
+	ASSERT_OK(sink_file_write(&f, "{\"a\":1}"), "short line");
+	ASSERT_OK(sink_file_write(&f, line), "long line");
+	ASSERT_EQ(size_of(dir, "ev"), 8 + (long long)len + 1, "both written, in order");
+	ASSERT_EQ(sink_file_flush(&f), 1, "flush reports the writes");
+	sink_file_close(&f);
+	free(line);
+	rmtree(dir);
+	free(dir);
+}
+
+UNIT_TEST(sink_file_flush_reports_a_failed_write_once)
+{
+	struct sink_file f;
+	char *dir = tmpdir(), path[512];
+	int fd;
+
+	ASSERT_TRUE(dir != NULL, "mkdtemp");
+	snprintf(path, sizeof(path), "%s/ev", dir);
+	ASSERT_OK(sink_file_open(&f, path, 1 << 30, 1), "open");
+	fd = f.fd;
+	f.fd = open("/dev/null", O_RDONLY | O_CLOEXEC);	/* every write fails: EBADF */
+	ASSERT_OK(sink_file_write(&f, "{\"a\":1}"), "write waits");
+	ASSERT_EQ(sink_file_flush(&f), -EBADF, "the failed write reported");
+	ASSERT_EQ(f.size, 0, "lost lines not counted in the size");
+	ASSERT_EQ(sink_file_flush(&f), 0, "reported once");
+	close(f.fd);
+	f.fd = fd;
+	ASSERT_OK(sink_file_write(&f, "{\"a\":2}"), "write again");
+	ASSERT_EQ(sink_file_flush(&f), 1, "works again");
+	sink_file_close(&f);
+	ASSERT_EQ(size_of(dir, "ev"), 8, "only the line written after");
+	rmtree(dir);
+	free(dir);
+}
+
 UNIT_TEST(sink_file_reopens_after_a_move)
 {
 	struct sink_file f;
