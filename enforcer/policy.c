@@ -223,23 +223,31 @@ static bool in_list(const char *const *list, const char *s)
 	return false;
 }
 
+/* The error for key, which the object at `at` may not hold: the hint's message when hints
+ * names it, else "unknown key". */
+static int fail_unknown_key(const struct pctx *c, const char *at, const char *key,
+			    const struct key_hint *hints)
+{
+	char kat[PTR_MAX];
+	struct quoted q;
+
+	for (const struct key_hint *h = hints; h && h->key; h++)
+		if (strcmp(h->key, key) == 0)
+			return fail(c, ptr_key(kat, at, key), "%s", h->msg);
+	return fail(c, at, "unknown key %s", quote(&q, key));
+}
+
 static int check_keys(const struct pctx *c, const char *at, json_object *obj,
 		      const char *const *known, const struct key_hint *hints)
 {
 	struct json_object_iterator it = json_object_iter_begin(obj);
 	struct json_object_iterator end = json_object_iter_end(obj);
-	char kat[PTR_MAX];
-	struct quoted q;
 
 	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
 		const char *key = json_object_iter_peek_name(&it);
 
-		if (in_list(known, key))
-			continue;
-		for (const struct key_hint *h = hints; h && h->key; h++)
-			if (strcmp(h->key, key) == 0)
-				return fail(c, ptr_key(kat, at, key), "%s", h->msg);
-		return fail(c, at, "unknown key %s", quote(&q, key));
+		if (!in_list(known, key))
+			return fail_unknown_key(c, at, key, hints);
 	}
 	return 0;
 }
@@ -418,8 +426,6 @@ struct rule_keys {
 static int read_rule_keys(const struct pctx *c, const char *at, json_object *obj,
 			  unsigned allowed, const struct key_hint *hints, struct rule_keys *k)
 {
-	char kat[PTR_MAX];
-	struct quoted q;
 	int r;
 
 	r = expect_type(c, at, obj, json_type_object);
@@ -431,15 +437,10 @@ static int read_rule_keys(const struct pctx *c, const char *at, json_object *obj
 
 		while (i < RK_COUNT && strcmp(rule_key_names[i], key) != 0)
 			i++;
-		if (i < RK_COUNT && (allowed & RK(i))) {
-			k->present |= RK(i);
-			k->v[i] = val;
-			continue;
-		}
-		for (const struct key_hint *h = hints; h && h->key; h++)
-			if (strcmp(h->key, key) == 0)
-				return fail(c, ptr_key(kat, at, key), "%s", h->msg);
-		return fail(c, at, "unknown key %s", quote(&q, key));
+		if (i >= RK_COUNT || !(allowed & RK(i)))
+			return fail_unknown_key(c, at, key, hints);
+		k->present |= RK(i);
+		k->v[i] = val;
 	}
 	return 0;
 }

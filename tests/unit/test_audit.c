@@ -291,19 +291,28 @@ UNIT_TEST(audit_identity_ignores_time_and_thread_only)
 	free(b);
 }
 
+/* A network event of the given operation and socket; its peer set by the caller. */
+static struct rp_event *new_net_event(const char *unix_name, __u8 flags, __u8 op,
+				      __u16 family, __u16 type, __u16 protocol)
+{
+	struct rp_event *ev = new_event(unix_name);
+
+	ev->kind = RP_EV_NET;
+	ev->flags = flags;
+	memset(&ev->net, 0, sizeof(ev->net));
+	ev->net.op = op;
+	ev->net.family = family;
+	ev->net.type = type;
+	ev->net.protocol = protocol;
+	return ev;
+}
+
 UNIT_TEST(audit_formats_network_events)
 {
-	struct rp_event *ev = new_event("");
+	struct rp_event *ev = new_net_event("", RP_EVF_INET, RP_NET_CONNECT, 2, 1, 6);
 	const struct compile_rule rule = { .policy = "net", .label = "network[2]" };
 	char *line, got[1024];
 
-	ev->kind = RP_EV_NET;
-	ev->flags = RP_EVF_INET;
-	memset(&ev->net, 0, sizeof(ev->net));
-	ev->net.op = RP_NET_CONNECT;
-	ev->net.family = 2;
-	ev->net.type = 1;
-	ev->net.protocol = 6;
 	ev->net.port = 443;
 	ev->net.addr[10] = ev->net.addr[11] = 0xff;
 	ev->net.addr[12] = 10;
@@ -316,27 +325,14 @@ UNIT_TEST(audit_formats_network_events)
 			"\"family\":\"inet\",\"type\":\"stream\",\"protocol\":\"tcp\","
 			"\"address\":\"10.0.0.7\",\"port\":443}", "inet object, no path or access");
 
-	ev = new_event("@abs\x01");
-	ev->kind = RP_EV_NET;
-	ev->flags = RP_EVF_UNIX;
-	memset(&ev->net, 0, sizeof(ev->net));
-	ev->net.op = RP_NET_CONNECT;
-	ev->net.family = 1;
-	ev->net.type = 2;
+	ev = new_net_event("@abs\x01", RP_EVF_UNIX, RP_NET_CONNECT, 1, 2, 0);
 	ASSERT_OK(format_event(ev, &rule, &line), "audit_format unix");
 	snprintf(got, sizeof(got), "%s", line);
 	free(line);
 	ASSERT_CONTAINS(got, "\"operation\":\"connect\",\"family\":\"unix\",\"type\":\"dgram\","
 			"\"address\":\"@abs\\u0001\"}", "unix peer name, escaped, no protocol");
 
-	ev = new_event("");
-	ev->kind = RP_EV_NET;
-	ev->flags = RP_EVF_INET;
-	memset(&ev->net, 0, sizeof(ev->net));
-	ev->net.op = RP_NET_BIND;
-	ev->net.family = 10;
-	ev->net.type = 2;
-	ev->net.protocol = 17;
+	ev = new_net_event("", RP_EVF_INET, RP_NET_BIND, 10, 2, 17);
 	ev->net.addr[15] = 1;
 	ev->net.port = 53;
 	ASSERT_OK(format_event(ev, &rule, &line), "audit_format inet6");
@@ -493,16 +489,9 @@ UNIT_TEST(audit_formats_exec_event_exactly)
 
 UNIT_TEST(audit_writes_unnamed_network_values_as_numbers)
 {
-	struct rp_event *ev = new_event("");
+	struct rp_event *ev = new_net_event("", RP_EVF_INET, RP_NET_CONNECT, 2, 99, 253);
 	char *line = NULL;
 
-	ev->kind = RP_EV_NET;
-	ev->flags = RP_EVF_INET;
-	memset(&ev->net, 0, sizeof(ev->net));
-	ev->net.op = RP_NET_CONNECT;
-	ev->net.family = 2;
-	ev->net.type = 99;
-	ev->net.protocol = 253;
 	ev->net.addr[10] = ev->net.addr[11] = 0xff;
 	ev->net.port = 65535;
 	ASSERT_OK(audit_format(ev, event_size(ev), NULL, &test_ctx, &line), "audit_format");
