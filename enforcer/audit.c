@@ -70,9 +70,10 @@ const char *audit_time(long long real_ns, char *buf, size_t size)
 
 /*
  * The line under construction. Events arrive in floods, one line each: writing the text
- * directly costs a tenth of building a json-c object tree and serializing it. The text is
- * byte for byte what json-c 0.16 writes with JSON_C_TO_STRING_PLAIN |
- * JSON_C_TO_STRING_NOSLASHESCAPE, which the unit tests compare against.
+ * directly costs a tenth of building a json-c object tree and serializing it. Where the
+ * strings are well-formed UTF-8 the text is byte for byte what json-c 0.16 writes with
+ * JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, which the unit tests compare
+ * against; json-c would copy other bytes as they are, which strict parsers refuse.
  */
 struct audit_line {
 	char *buf;
@@ -113,22 +114,82 @@ static void audit_raw(struct audit_line *l, const char *s, size_t n)
 	l->len += n;
 }
 
-/* s[0..n) as a JSON string: '"' and '\\' escaped, control bytes as json-c writes them,
- * every other byte as it is. */
-static void audit_str(struct audit_line *l, const char *s, size_t n)
+/*
+ * The length of the well-formed UTF-8 sequence at s[0..n) (RFC 3629: no overlong form,
+ * no surrogate, nothing above U+10FFFF), 0 when s[0] does not start one.
+ */
+static size_t audit_utf8_len(const unsigned char *s, size_t n)
 {
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t len;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	/* The second byte's range is narrower after E0, ED, F0 and F4. */
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+/*
+ * s[0..n) as a JSON string: '"' and '\\' escaped, control bytes as json-c writes them,
+ * well-formed UTF-8 as it is. A byte that is not part of well-formed UTF-8 (a file name
+ * is any bytes but '/' and NUL) becomes U+FFFD, so that every line is valid JSON for
+ * strict parsers; false then: the caller adds the exact bytes in hex.
+ */
+static bool audit_str(struct audit_line *l, const char *s, size_t n)
+{
+	/* The bytes written as they are: ASCII but control bytes, '"' (0x22) and '\\' (0x5c). */
+	static const bool plain[256] = {
+		[0x20 ... 0x21] = true, [0x23 ... 0x5b] = true, [0x5d ... 0x7f] = true,
+	};
 	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
+	bool exact = true;
 	char *p;
 
 	if (!audit_reserve(l, 6 * n + 2))
-		return;
+		return true;
 	p = l->buf + l->len;
 	*p++ = '"';
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+		unsigned char c = u[i];
+		size_t k;
 
-		if (c >= 0x20 && c != '"' && c != '\\') {
+		if (plain[c]) {
 			*p++ = (char)c;
+			continue;
+		}
+		if (c >= 0x80) {
+			k = audit_utf8_len(u + i, n - i);
+			if (k) {
+				memcpy(p, s + i, k);
+				p += k;
+				i += k - 1;
+			} else {
+				memcpy(p, "\\ufffd", 6);
+				p += 6;
+				exact = false;
+			}
 			continue;
 		}
 		*p++ = '\\';
@@ -149,7 +210,29 @@ static void audit_str(struct audit_line *l, const char *s, size_t n)
 	}
 	*p++ = '"';
 	l->len = (size_t)(p - l->buf);
+	return exact;
 }
+
+/* s[0..n) as a JSON string of lowercase hex digits, two per byte. */
+static void audit_hex(struct audit_line *l, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *p;
+
+	if (!audit_reserve(l, 2 * n + 2))
+		return;
+	p = l->buf + l->len;
+	*p++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		*p++ = hex[(unsigned char)s[i] >> 4];
+		*p++ = hex[(unsigned char)s[i] & 0xf];
+	}
+	*p++ = '"';
+	l->len = (size_t)(p - l->buf);
+}
+
+/* The longest member name written with audit_add_strn(): "namespace". */
+#define AUDIT_KEY_MAX 16
 
 /* The next member's name: '"key":' after a comma unless it is the first of its object. */
 static void audit_key(struct audit_line *l, const char *key)
@@ -170,25 +253,37 @@ static void audit_key(struct audit_line *l, const char *key)
 	l->len = (size_t)(p - l->buf);
 }
 
-/* s as a JSON string, or null */
-static void audit_str_or_null(struct audit_line *l, const char *s)
+/* key_hex: s[0..n)'s bytes, after a member whose string could not hold them. */
+static void audit_add_hex(struct audit_line *l, const char *key, const char *s, size_t n)
 {
-	if (s)
-		audit_str(l, s, strlen(s));
-	else
-		audit_raw(l, "null", 4);
+	char hex_key[AUDIT_KEY_MAX + sizeof("_hex")];
+
+	snprintf(hex_key, sizeof(hex_key), "%s_hex", key);
+	audit_key(l, hex_key);
+	audit_hex(l, s, n);
 }
 
-static void audit_add_str(struct audit_line *l, const char *key, const char *s)
-{
-	audit_key(l, key);
-	audit_str_or_null(l, s);
-}
-
+/*
+ * key: s[0..n) as a JSON string; when s is not well-formed UTF-8, also key_hex: its
+ * exact bytes. Every member whose bytes come from outside (a path, a command name, a
+ * cgroup, OCI annotations) is written this way.
+ */
 static void audit_add_strn(struct audit_line *l, const char *key, const char *s, size_t n)
 {
 	audit_key(l, key);
-	audit_str(l, s, n);
+	if (!audit_str(l, s, n))
+		audit_add_hex(l, key, s, n);
+}
+
+/* key: s, or null */
+static void audit_add_str(struct audit_line *l, const char *key, const char *s)
+{
+	if (s) {
+		audit_add_strn(l, key, s, strlen(s));
+		return;
+	}
+	audit_key(l, key);
+	audit_raw(l, "null", 4);
 }
 
 static void audit_add_u64(struct audit_line *l, const char *key, unsigned long long v)
@@ -214,7 +309,7 @@ static void audit_add_access(struct audit_line *l, __u32 access)
 			continue;
 		if (!first)
 			audit_raw(l, ",", 1);
-		audit_str_or_null(l, audit_access_names[bit]);
+		audit_str(l, audit_access_names[bit], strlen(audit_access_names[bit]));
 		first = false;
 	}
 	audit_raw(l, "]", 1);
@@ -323,11 +418,10 @@ static void audit_add_net(struct audit_line *l, const struct rp_event *ev)
 	if (n->family != AF_UNIX)
 		audit_add_net_name(l, "protocol", 2, n->protocol);
 	if (ev->flags & RP_EVF_UNIX) {
-		audit_key(l, "address");
 		if (ev->path_len)
-			audit_str(l, ev->path, ev->path_len);
+			audit_add_strn(l, "address", ev->path, ev->path_len);
 		else
-			audit_raw(l, "null", 4);
+			audit_add_str(l, "address", NULL);
 	} else if (ev->flags & RP_EVF_INET) {
 		if (n->family == AF_INET)
 			inet_ntop(AF_INET, n->addr + 12, addr, sizeof(addr));

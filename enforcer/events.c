@@ -117,8 +117,12 @@ static int events_print_lines(const struct events_filter *f, char *buf, size_t *
 
 int events_stream(const char *path, bool control, const struct events_filter *f, bool follow)
 {
-	/* a line is at most an event with a 4 KiB path, each byte escaped as \u00XX */
-	static char buf[64 * 1024];
+	/*
+	 * A line is at most an event whose path and executable (8 KiB together) and cgroup
+	 * (4 KiB) are ill-formed UTF-8: 8 bytes each ("\ufffd" and two hex digits), with
+	 * the container's names (under 1.5 KiB) the same: ~110 KiB.
+	 */
+	static char buf[256 * 1024];
 	size_t len = 0;
 	bool check_refusal = control;
 	int fd = ctl_connect(path);

@@ -109,6 +109,26 @@ count_is() {
 		"$BATS_TEST_TMPDIR/c1.err"
 }
 
+@test "names outside UTF-8: the line stays strict JSON, the exact bytes in path_hex" {
+	local bad=$D/caf$'\xff' good=$D/caf$'\xc3\xa9' line hex
+	echo b > "$bad"
+	echo g > "$good"
+	rp_start --policy "$(policy)"
+	run rp_in_cgroup "$CG" rp-open "$bad"
+	rp_check "open of the name with byte 0xff denied" [ "$output" = EPERM ]
+	run rp_in_cgroup "$CG" rp-open "$good"
+	rp_check "open of the UTF-8 name denied" [ "$output" = EPERM ]
+	line=$(ev_for "$D/caf\\ufffd")
+	hex=$(printf '%s' "$bad" | od -An -tx1 | tr -d ' \n')
+	rp_contains "the exact bytes in path_hex" "$line" "\"path\":\"$D/caf\\ufffd\",\"path_hex\":\"$hex\","
+	rp_check_not "no byte outside ASCII in the line" \
+		sh -c 'od -An -tx1 | grep -qE " [89a-f][0-9a-f]"' <<< "$line"
+	rp_check "jq reads path_hex" [ "$(jq -r .path_hex <<< "$line")" = "$hex" ]
+	line=$(ev_for "$good")
+	rp_check_not "a UTF-8 name has no path_hex" grep -q path_hex <<< "$line"
+	rp_check "jq reads the UTF-8 name as it is" [ "$(jq -r .path <<< "$line")" = "$good" ]
+}
+
 @test "log file: rotated by size into PATH.1 .. PATH.keep, each 0600, no line lost between them" {
 	local log=$BATS_TEST_TMPDIR/ev.log f
 	rp_start --policy "$(policy)" --coalesce-ms 0 --log-file "$log" --log-max-bytes 2000 \

@@ -422,9 +422,9 @@ static int path_member_is(struct rp_event *ev, const char *want_string, char **l
 	return ret;
 }
 
-UNIT_TEST(audit_writes_every_byte_as_json_c_does)
+UNIT_TEST(audit_writes_every_ascii_byte_as_json_c_does)
 {
-	for (int c = 0; c < 256; c++) {
+	for (int c = 0; c < 0x80; c++) {
 		struct rp_event *ev = new_event("a_b");
 		char *want, *line = NULL, check[32];
 		int ret;
@@ -440,6 +440,175 @@ UNIT_TEST(audit_writes_every_byte_as_json_c_does)
 		free(ev);
 		ASSERT_OK(ret, check);
 	}
+}
+
+/*
+ * Whether line is one JSON object that a strict parser takes (RFC 8259: valid UTF-8)
+ * and, when path_hex is present, whether it holds path's exact bytes.
+ */
+static bool line_is_strict_json(const char *line, const char *path, size_t path_len)
+{
+	struct json_tokener *tok = json_tokener_new();
+	json_object *o, *hex;
+	bool ok;
+
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	o = json_tokener_parse_ex(tok, line, (int)strlen(line) + 1);
+	ok = o && json_tokener_get_error(tok) == json_tokener_success &&
+	     json_object_is_type(o, json_type_object);
+	if (ok && json_object_object_get_ex(o, "path_hex", &hex)) {
+		const char *h = json_object_get_string(hex);
+
+		ok = strlen(h) == 2 * path_len;
+		for (size_t i = 0; ok && i < path_len; i++) {
+			unsigned int b;
+
+			ok = sscanf(h + 2 * i, "%2x", &b) == 1 && b == (unsigned char)path[i];
+		}
+	}
+	json_object_put(o);
+	json_tokener_free(tok);
+	return ok;
+}
+
+UNIT_TEST(audit_writes_a_byte_outside_utf8_as_ufffd_and_adds_the_hex)
+{
+	for (int c = 0x80; c < 0x100; c++) {
+		static const char hex[] = "0123456789abcdef";
+		struct rp_event *ev = new_event("a_b");
+		char want[64], *line = NULL, check[48];
+		int ret;
+
+		ev->path[1] = (char)c;
+		snprintf(want, sizeof(want), "\"a\\ufffdb\",\"path_hex\":\"61%c%c62\"",
+			 hex[c >> 4], hex[c & 0xf]);
+		ret = path_member_is(ev, want, &line);
+		snprintf(check, sizeof(check), "byte 0x%02x alone", c);
+		if (ret)
+			fprintf(stderr, "  line: %s\n  want: %s\n", line ? line : "(none)", want);
+		if (!ret && !line_is_strict_json(line, ev->path, ev->path_len))
+			ret = -EINVAL;
+		free(line);
+		free(ev);
+		ASSERT_OK(ret, check);
+	}
+}
+
+UNIT_TEST(audit_writes_well_formed_utf8_as_json_c_does)
+{
+	/* The first and last code point of each length and around the surrogates. */
+	static const char *const good[] = {
+		"\xc2\x80", "\xc3\xa9", "\xdf\xbf", "\xe0\xa0\x80", "\xe2\x82\xac", "\xed\x9f\xbf",
+		"\xee\x80\x80", "\xef\xbf\xbf", "\xf0\x90\x80\x80", "\xf0\x9d\x84\x9e",
+		"\xf3\xbf\xbf\xbf", "\xf4\x8f\xbf\xbf", "/srv/caf\xc3\xa9/\xe6\x97\xa5\xe6\x9c\xac",
+	};
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		struct rp_event *ev = new_event(good[i]);
+		char *want, *line = NULL, check[48];
+		int ret;
+
+		want = json_c_string(ev->path, ev->path_len);
+		ret = path_member_is(ev, want, &line);
+		snprintf(check, sizeof(check), "well-formed string %zu", i);
+		if (!ret && (strstr(line, "_hex") || !line_is_strict_json(line, NULL, 0)))
+			ret = -EINVAL;
+		if (ret)
+			fprintf(stderr, "  line: %s\n  json-c: %s\n", line ? line : "(none)", want);
+		free(want);
+		free(line);
+		free(ev);
+		ASSERT_OK(ret, check);
+	}
+}
+
+UNIT_TEST(audit_replaces_each_byte_of_ill_formed_utf8)
+{
+	/* RFC 3629 refuses overlong forms, surrogates, code points past U+10FFFF, cut
+	 * sequences and stray continuation bytes: each of their bytes is one U+FFFD. */
+	static const struct {
+		const char *in, *path, *hex;
+	} bad[] = {
+		{ "\xc0\x80", "\\ufffd\\ufffd", "c080" },
+		{ "\xc1\xbf", "\\ufffd\\ufffd", "c1bf" },
+		{ "\xe0\x9f\xbf", "\\ufffd\\ufffd\\ufffd", "e09fbf" },
+		{ "\xed\xa0\x80", "\\ufffd\\ufffd\\ufffd", "eda080" },
+		{ "\xf0\x8f\xbf\xbf", "\\ufffd\\ufffd\\ufffd\\ufffd", "f08fbfbf" },
+		{ "\xf4\x90\x80\x80", "\\ufffd\\ufffd\\ufffd\\ufffd", "f4908080" },
+		{ "\xf5\x80\x80\x80", "\\ufffd\\ufffd\\ufffd\\ufffd", "f5808080" },
+		{ "\xe2\x82", "\\ufffd\\ufffd", "e282" },
+		{ "\xe2\x82" "A", "\\ufffd\\ufffdA", "e28241" },
+		{ "\xf0\x9d\x84", "\\ufffd\\ufffd\\ufffd", "f09d84" },
+		{ "\xe2\xc3\xa9", "\\ufffd\xc3\xa9", "e2c3a9" },
+		{ "/tmp/\xc3\xa9\xff.txt", "/tmp/\xc3\xa9\\ufffd.txt", "2f746d702fc3a9ff2e747874" },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct rp_event *ev = new_event(bad[i].in);
+		char want[128], *line = NULL, check[48];
+		int ret;
+
+		snprintf(want, sizeof(want), "\"%s\",\"path_hex\":\"%s\"", bad[i].path, bad[i].hex);
+		ret = path_member_is(ev, want, &line);
+		snprintf(check, sizeof(check), "ill-formed string %zu", i);
+		if (ret)
+			fprintf(stderr, "  line: %s\n  want: %s\n", line ? line : "(none)", want);
+		if (!ret && !line_is_strict_json(line, ev->path, ev->path_len))
+			ret = -EINVAL;
+		free(line);
+		free(ev);
+		ASSERT_OK(ret, check);
+	}
+}
+
+UNIT_TEST(audit_writes_a_longest_ill_formed_path_whole)
+{
+	struct rp_event *ev = new_event("/x");
+	char *line = NULL;
+	int ret;
+
+	memset(ev->path, 0xff, RP_PATH_MAX - 1);	/* 6 + 2 bytes written each */
+	ev->path[RP_PATH_MAX - 1] = '\0';
+	ev->path_len = RP_PATH_MAX - 1;
+	ret = audit_format(ev, event_size(ev), &web_rule, &test_ctx, &line);
+	ASSERT_OK(ret, "audit_format");
+	ASSERT_TRUE(strlen(line) > 8 * (RP_PATH_MAX - 1), "every byte replaced and in hex");
+	ASSERT_TRUE(line_is_strict_json(line, ev->path, ev->path_len),
+		    "strict JSON, path_hex the exact bytes");
+	free(line);
+	free(ev);
+}
+
+UNIT_TEST(audit_adds_the_hex_of_every_ill_formed_member)
+{
+	const struct policy_container bound = {
+		.id = "c1", .ns = "prod", .pod = "web\xfe", .name = "nginx", .image = "x",
+	};
+	struct audit_context ctx = test_ctx;
+	struct rp_event *ev = new_event("/ok");
+	char *line = NULL;
+
+	memcpy(ev->comm, "c\x80", 3);
+	ctx.exe = "/bin/\xff";
+	ctx.cgroup = "/cg\xc0";
+	ctx.container = &bound;
+	ASSERT_OK(audit_format(ev, event_size(ev), &web_rule, &ctx, &line), "audit_format");
+	free(ev);
+	ASSERT_CONTAINS(line, "\"comm\":\"c\\ufffd\",\"comm_hex\":\"6380\",", "comm");
+	ASSERT_CONTAINS(line, "\"exe\":\"/bin/\\ufffd\",\"exe_hex\":\"2f62696e2fff\",", "exe");
+	ASSERT_CONTAINS(line, "\"cgroup\":\"/cg\\ufffd\",\"cgroup_hex\":\"2f6367c0\",", "cgroup");
+	ASSERT_CONTAINS(line, "\"pod\":\"web\\ufffd\",\"pod_hex\":\"776562fe\",",
+			"container annotation");
+	ASSERT_CONTAINS(line, "\"path\":\"/ok\",\"access\"", "a well-formed path has no hex");
+	ASSERT_TRUE(line_is_strict_json(line, NULL, 0), "strict JSON");
+	free(line);
+
+	ev = new_net_event("/run/\xef.sock", RP_EVF_UNIX, RP_NET_CONNECT, 1, 1, 0);
+	ASSERT_OK(format_event(ev, &web_rule, &line), "audit_format unix");
+	ASSERT_CONTAINS(line, "\"address\":\"/run/\\ufffd.sock\",\"address_hex\":"
+			"\"2f72756e2fef2e736f636b\"}", "unix peer name");
+	ASSERT_TRUE(line_is_strict_json(line, NULL, 0), "strict JSON, unix");
+	free(line);
 }
 
 UNIT_TEST(audit_writes_a_longest_path_of_escapes_whole)
