@@ -471,26 +471,37 @@ static bool line_is_strict_json(const char *line, const char *path, size_t path_
 	return ok;
 }
 
+/*
+ * Frees ev after checking its line: the path member is want, path_hex is present when
+ * hex is (and then holds the exact bytes), and the line is strict JSON.
+ */
+static int path_member_checked(struct rp_event *ev, const char *want, bool hex)
+{
+	char *line = NULL;
+	int ret = path_member_is(ev, want, &line);
+
+	if (!ret && (hex != (strstr(line, "\"path_hex\"") != NULL) ||
+		     !line_is_strict_json(line, ev->path, ev->path_len)))
+		ret = -EINVAL;
+	if (ret)
+		fprintf(stderr, "  line: %s\n  want: %s\n", line ? line : "(none)", want);
+	free(line);
+	free(ev);
+	return ret;
+}
+
 UNIT_TEST(audit_writes_a_byte_outside_utf8_as_ufffd_and_adds_the_hex)
 {
 	for (int c = 0x80; c < 0x100; c++) {
 		static const char hex[] = "0123456789abcdef";
 		struct rp_event *ev = new_event("a_b");
-		char want[64], *line = NULL, check[48];
-		int ret;
+		char want[64], check[48];
 
 		ev->path[1] = (char)c;
 		snprintf(want, sizeof(want), "\"a\\ufffdb\",\"path_hex\":\"61%c%c62\"",
 			 hex[c >> 4], hex[c & 0xf]);
-		ret = path_member_is(ev, want, &line);
 		snprintf(check, sizeof(check), "byte 0x%02x alone", c);
-		if (ret)
-			fprintf(stderr, "  line: %s\n  want: %s\n", line ? line : "(none)", want);
-		if (!ret && !line_is_strict_json(line, ev->path, ev->path_len))
-			ret = -EINVAL;
-		free(line);
-		free(ev);
-		ASSERT_OK(ret, check);
+		ASSERT_OK(path_member_checked(ev, want, true), check);
 	}
 }
 
@@ -505,19 +516,11 @@ UNIT_TEST(audit_writes_well_formed_utf8_as_json_c_does)
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		struct rp_event *ev = new_event(good[i]);
-		char *want, *line = NULL, check[48];
-		int ret;
+		char *want = json_c_string(ev->path, ev->path_len), check[48];
+		int ret = path_member_checked(ev, want, false);
 
-		want = json_c_string(ev->path, ev->path_len);
-		ret = path_member_is(ev, want, &line);
-		snprintf(check, sizeof(check), "well-formed string %zu", i);
-		if (!ret && (strstr(line, "_hex") || !line_is_strict_json(line, NULL, 0)))
-			ret = -EINVAL;
-		if (ret)
-			fprintf(stderr, "  line: %s\n  json-c: %s\n", line ? line : "(none)", want);
 		free(want);
-		free(line);
-		free(ev);
+		snprintf(check, sizeof(check), "well-formed string %zu", i);
 		ASSERT_OK(ret, check);
 	}
 }
@@ -544,20 +547,11 @@ UNIT_TEST(audit_replaces_each_byte_of_ill_formed_utf8)
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct rp_event *ev = new_event(bad[i].in);
-		char want[128], *line = NULL, check[48];
-		int ret;
+		char want[128], check[48];
 
 		snprintf(want, sizeof(want), "\"%s\",\"path_hex\":\"%s\"", bad[i].path, bad[i].hex);
-		ret = path_member_is(ev, want, &line);
 		snprintf(check, sizeof(check), "ill-formed string %zu", i);
-		if (ret)
-			fprintf(stderr, "  line: %s\n  want: %s\n", line ? line : "(none)", want);
-		if (!ret && !line_is_strict_json(line, ev->path, ev->path_len))
-			ret = -EINVAL;
-		free(line);
-		free(ev);
-		ASSERT_OK(ret, check);
+		ASSERT_OK(path_member_checked(new_event(bad[i].in), want, true), check);
 	}
 }
 
