@@ -386,7 +386,7 @@ apply_guest() {
 		say "bench-apply, $n file rules"
 		policy $W/a.json -v cg=/bench -v file="$n"
 		j=$(rampart bench-apply --policy $W/a.json --rounds 3) || continue
-		jq -r --arg n "$n" '["parse_ms", "compile_ms", "apply_ms", "total_ms", "retire_ms"][] as $k |
+		jq -r --arg n "$n" '["parse_ms", "compile_ms", "apply_ms", "total_ms", "retire_ms", "total_cpu_ms"][] as $k |
 			["R", "apply", "guest", $n, $k, .[$k].median, .[$k].max] | @tsv' <<< "$j"
 		jq -r --arg n "$n" '["R", "mem", "memlock-rp_decisions", $n, .rp_decisions.memlock, "B"],
 			["R", "mem", "entries-rp_decisions", $n, .rp_decisions.entries, "entries"] |

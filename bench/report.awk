@@ -89,8 +89,8 @@ function apply_row(site, rules, label,    k, line, p, i) {
 	if (!((k FS "total_ms") in aval))
 		return
 	line = "| " label " | " num(rules)
-	split("parse_ms compile_ms apply_ms total_ms retire_ms", p, " ")
-	for (i = 1; i <= 5; i++) {
+	split("parse_ms compile_ms apply_ms total_ms total_cpu_ms retire_ms", p, " ")
+	for (i = 1; i <= 6; i++) {
 		if (!((k FS p[i]) in aval)) {
 			line = line " | –"
 			continue
@@ -186,10 +186,12 @@ END {
 
 	print "**Policy apply** (JSON file to live maps, one reload each round: parse, compile, " \
 	      "apply = write the new generation and flip to it; total = parse to live, median " \
-	      "/ max; then the replaced generation is deleted, after the flip; ms)"
+	      "/ max; CPU = the process's CPU time, user and system, of the same span, median: "\
+	      "the work without the time spent waiting for a CPU; then the replaced generation "\
+	      "is deleted, after the flip; ms)"
 	print ""
-	print "| where | rules | parse | compile | apply to maps | total to live (median / max) | delete the old |"
-	print "|---|--:|--:|--:|--:|--:|--:|"
+	print "| where | rules | parse | compile | apply to maps | total to live (median / max) | CPU to live | delete the old |"
+	print "|---|--:|--:|--:|--:|--:|--:|--:|"
 	apply_row("host", 1000, "host, file rules")
 	apply_row("host", 10000, "host, file rules")
 	apply_row("host", 100000, "host, file rules")
@@ -303,8 +305,12 @@ END {
 	budget("selected execve, 10,000 rules: ≤ +2%", (k in ratio) ? pct(k) : "–",
 	       (k in ratio) && ratio[k] <= 1.02)
 	k = "host" FS 10000 FS "total_ms"
+	c = "host" FS 10000 FS "total_cpu_ms"
+	f = (k in aval) ? sprintf("%.1f ms", aval[k]) : "–"
+	if ((k in aval) && (c in aval))
+		f = f sprintf(" (CPU %.1f ms)", aval[c])
 	budget("apply 10,000 rules on the host (parse + compile + apply, to live, median): < 20 ms",
-	       (k in aval) ? sprintf("%.1f ms", aval[k]) : "–", (k in aval) && aval[k] < 20)
+	       f, (k in aval) && aval[k] < 20)
 	print ""
 	print "![open cost by rule count](open-cost.png) ![overhead per operation](overhead.png)"
 }

@@ -33,10 +33,12 @@ field() {
 	[ "$(field .rules)" -eq 55 ]
 	[ "$(field .rounds)" -eq 3 ]
 	[ "$(field '.policies[0]')" = "$p" ]
-	for ph in parse_ms compile_ms apply_ms total_ms retire_ms; do
+	for ph in parse_ms compile_ms apply_ms total_ms retire_ms total_cpu_ms; do
 		[ "$(field "(.$ph.median > 0) and (.$ph.median <= .$ph.max) and (.$ph.max < 10000)")" = true ]
 	done
 	[ "$(field '.total_ms.max >= .apply_ms.max')" = true ]
+	# One thread: its CPU time in a span is at most the span's wall time.
+	[ "$(field '.total_cpu_ms.max <= .total_ms.max + 0.1')" = true ]
 	# After 3 swaps the maps hold exactly one generation: the old ones were deleted.
 	[ "$(field .decision_entries)" -ge 50 ]
 	[ "$(field .rp_decisions.entries)" -eq "$(field .decision_entries)" ]
