@@ -12,6 +12,7 @@
 #include "audit.h"
 #include "k8s.h"
 #include "policy.h"
+#include "utf8.h"
 
 static const char *const audit_access_names[RP_ACC_BITS] = {
 	"read", "write", "append", "create", "truncate", "exec",
@@ -115,42 +116,6 @@ static void audit_raw(struct audit_line *l, const char *s, size_t n)
 }
 
 /*
- * The length of the well-formed UTF-8 sequence at s[0..n) (RFC 3629: no overlong form,
- * no surrogate, nothing above U+10FFFF), 0 when s[0] does not start one.
- */
-static size_t audit_utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	/* The second byte's range is narrower after E0, ED, F0 and F4. */
-	if (s[0] == 0xe0)
-		lo = 0xa0;
-	else if (s[0] == 0xed)
-		hi = 0x9f;
-	else if (s[0] == 0xf0)
-		lo = 0x90;
-	else if (s[0] == 0xf4)
-		hi = 0x8f;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return len;
-}
-
-/*
  * s[0..n) as a JSON string: '"' and '\\' escaped, control bytes as json-c writes them,
  * well-formed UTF-8 as it is. A byte that is not part of well-formed UTF-8 (a file name
  * is any bytes but '/' and NUL) becomes U+FFFD, so that every line is valid JSON for
@@ -180,7 +145,7 @@ static bool audit_str(struct audit_line *l, const char *s, size_t n)
 			continue;
 		}
 		if (c >= 0x80) {
-			k = audit_utf8_len(u + i, n - i);
+			k = utf8_seq_len(u + i, n - i);
 			if (k) {
 				memcpy(p, s + i, k);
 				p += k;

@@ -610,6 +610,39 @@ UNIT_TEST(err_invalid_utf8)
 			   "web.json: invalid JSON at line 1: invalid utf-8 string");
 }
 
+UNIT_TEST(err_invalid_utf8_each_form_and_line)
+{
+	/* overlong, surrogate, past U+10FFFF, cut by the string's end, stray continuation */
+	ASSERT_PARSE_ERROR("{" HDR ",\n'file': [{'path': '/a\xc0\xaf', 'action': 'deny'}]}",
+			   "web.json: invalid JSON at line 2: invalid utf-8 string");
+	ASSERT_PARSE_ERROR("{" HDR ",\n\n'file': [{'path': '/\xed\xa0\x80', 'action': 'deny'}]}",
+			   "web.json: invalid JSON at line 3: invalid utf-8 string");
+	ASSERT_PARSE_ERROR(DOC_FILE("{'path': '/\xf4\x90\x80\x80', 'action': 'deny'}"),
+			   "web.json: invalid JSON at line 1: invalid utf-8 string");
+	ASSERT_PARSE_ERROR(DOC_FILE("{'path': '/\xe2\x82', 'action': 'deny'}"),
+			   "web.json: invalid JSON at line 1: invalid utf-8 string");
+	ASSERT_PARSE_ERROR(DOC_FILE("{'path': '/\x80', 'action': 'deny'}"),
+			   "web.json: invalid JSON at line 1: invalid utf-8 string");
+	/* in a key, too */
+	ASSERT_PARSE_ERROR(DOC_FILE("{'path': '/x', 'action': 'deny', 'a\xfe': 1}"),
+			   "web.json: invalid JSON at line 1: invalid utf-8 string");
+}
+
+UNIT_TEST(parse_well_formed_utf8_paths)
+{
+	struct policy *p = NULL;
+
+	ASSERT_PARSE_OK(DOC_FILE("{'path': '/srv/caf\xc3\xa9', 'action': 'deny'},"
+				 "{'path': '/srv/\xf0\x9f\x94\x92/\xe6\x97\xa5', 'action': 'deny'},"
+				 "{'path': '/srv/\xf4\x8f\xbf\xbf', 'action': 'deny'}"), &p);
+	ASSERT_EQ(p->n_file, 3, "three file rules");
+	ASSERT_STREQ(p->file[0].object.text, "/srv/caf\xc3\xa9", "two-byte sequence kept");
+	ASSERT_STREQ(p->file[1].object.text, "/srv/\xf0\x9f\x94\x92/\xe6\x97\xa5",
+		     "four- and three-byte sequences kept");
+	ASSERT_STREQ(p->file[2].object.text, "/srv/\xf4\x8f\xbf\xbf", "U+10FFFF kept");
+	policy_free(p);
+}
+
 UNIT_TEST(err_duplicate_key)
 {
 	ASSERT_PARSE_ERROR(DOC_FILE("{'path': '/x', 'action': 'deny', 'action': 'allow'}"),
