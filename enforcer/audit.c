@@ -115,6 +115,8 @@ static void audit_raw(struct audit_line *l, const char *s, size_t n)
 	l->len += n;
 }
 
+static const char audit_hex_digits[] = "0123456789abcdef";
+
 /*
  * s[0..n) as a JSON string: '"' and '\\' escaped, control bytes as json-c writes them,
  * well-formed UTF-8 as it is. A byte that is not part of well-formed UTF-8 (a file name
@@ -127,7 +129,6 @@ static bool audit_str(struct audit_line *l, const char *s, size_t n)
 	static const bool plain[256] = {
 		[0x20 ... 0x21] = true, [0x23 ... 0x5b] = true, [0x5d ... 0x7f] = true,
 	};
-	static const char hex[] = "0123456789abcdef";
 	const unsigned char *u = (const unsigned char *)s;
 	bool exact = true;
 	char *p;
@@ -168,8 +169,8 @@ static bool audit_str(struct audit_line *l, const char *s, size_t n)
 		case '\\': *p++ = (char)c; break;
 		default:
 			memcpy(p, "u00", 3);
-			p[3] = hex[c >> 4];
-			p[4] = hex[c & 0xf];
+			p[3] = audit_hex_digits[c >> 4];
+			p[4] = audit_hex_digits[c & 0xf];
 			p += 5;
 		}
 	}
@@ -181,7 +182,6 @@ static bool audit_str(struct audit_line *l, const char *s, size_t n)
 /* s[0..n) as a JSON string of lowercase hex digits, two per byte. */
 static void audit_hex(struct audit_line *l, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
 	char *p;
 
 	if (!audit_reserve(l, 2 * n + 2))
@@ -189,8 +189,8 @@ static void audit_hex(struct audit_line *l, const char *s, size_t n)
 	p = l->buf + l->len;
 	*p++ = '"';
 	for (size_t i = 0; i < n; i++) {
-		*p++ = hex[(unsigned char)s[i] >> 4];
-		*p++ = hex[(unsigned char)s[i] & 0xf];
+		*p++ = audit_hex_digits[(unsigned char)s[i] >> 4];
+		*p++ = audit_hex_digits[(unsigned char)s[i] & 0xf];
 	}
 	*p++ = '"';
 	l->len = (size_t)(p - l->buf);
