@@ -11,6 +11,9 @@
  *   rp-net unix-connect NAME                 stream; NAME is /path or @abstract
  *   rp-net unix-send NAME                    datagram sendto
  *   rp-net unix-serve stream|dgram NAME SEC  binds NAME, accepts/reads for SEC seconds
+ *
+ * RP_NET_HOLD_MS=N: waits N ms before exiting, so that the daemon, which names the
+ * executable of a network event from /proc/PID/exe, finds the process still there.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -39,6 +42,15 @@ static const char *errno_name(int e)
 	case EINVAL: return "EINVAL";
 	default: return strerror(e);
 	}
+}
+
+/* RP_NET_HOLD_MS, at exit. */
+static void hold(void)
+{
+	const char *ms = getenv("RP_NET_HOLD_MS");
+
+	if (ms)
+		usleep(atoi(ms) * 1000);
 }
 
 static int fail(void)
@@ -169,6 +181,7 @@ int main(int argc, char **argv)
 	socklen_t len;
 	int fd;
 
+	atexit(hold);
 	if (strcmp(op, "create") == 0 && argc >= 4) {
 		fd = socket(family_of(argv[2]), type_of(argv[3]), argc > 4 ? atoi(argv[4]) : 0);
 		return fd < 0 ? fail() : ok();
