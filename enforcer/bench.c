@@ -147,6 +147,7 @@ static int bench_round(struct bench_ctx *b, unsigned r)
 	struct compiled_set c = {};
 	struct policy_error err;
 	double t0, t1, t2, t3, t4, cpu0, cpu3;
+	unsigned stuck;
 	__u32 gen;
 	int ret;
 
@@ -161,7 +162,7 @@ static int bench_round(struct bench_ctx *b, unsigned r)
 		policy_set_free(&set);
 		return log_error_errno(ret, "bench-apply: %s", err.msg);
 	}
-	ret = loader_apply(&b->loader, &c, &gen);
+	ret = loader_apply(&b->loader, &c, &gen, &stuck);
 	t3 = bench_now_ms();
 	cpu3 = bench_cpu_ms();
 	loader_retire(&b->loader);	/* after the flip: not part of the time to live */

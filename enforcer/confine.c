@@ -36,10 +36,20 @@ static const char *const confine_syscalls[] = {
 	"exit_group", "tgkill", "rseq", "set_robust_list",
 };
 
-/* bpf(): only what applying a policy set and reading counters need. */
+/*
+ * bpf(): only what applying a policy set and reading counters need: map commands, and
+ * attaching and pinning a hook a new policy set needs (loader_apply()). The programs
+ * are loaded before the filter: no program can be loaded after it (BPF_PROG_LOAD), and
+ * the only program fds the daemon holds are its own. Attaching one of them can only add
+ * a hook that decides by the daemon's maps; detaching needs no bpf() (unlink the pin,
+ * close the fd), which the allowed file calls already gave a compromised daemon.
+ * BPF_RAW_TRACEPOINT_OPEN: libbpf's fallback for a kernel without BPF_LINK_CREATE for
+ * LSM programs.
+ */
 static const int confine_bpf_cmds[] = {
 	BPF_MAP_LOOKUP_ELEM, BPF_MAP_UPDATE_ELEM, BPF_MAP_DELETE_ELEM, BPF_MAP_GET_NEXT_KEY,
 	BPF_OBJ_GET_INFO_BY_FD, BPF_MAP_LOOKUP_BATCH, BPF_MAP_UPDATE_BATCH, BPF_MAP_DELETE_BATCH,
+	BPF_LINK_CREATE, BPF_RAW_TRACEPOINT_OPEN, BPF_OBJ_PIN,
 };
 
 int confine_seccomp(void)

@@ -9,6 +9,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -62,16 +63,122 @@ int loader_load_opts(struct loader *l, bool maps_only)
 	return 0;
 }
 
+/*
+ * The hooks that only decide policy, by the filter set their program consults (the
+ * hook's rp_unselected()/rp_selected_gen() argument in rampart.bpf.c). A trampoline costs
+ * every call of its hook on the whole machine, selected or not (about 150 instructions:
+ * 0.8% of a UDP socket+connect+close, whose socket_post_create and socket_connect each
+ * had one); with no subject for them, these are not attached at all. file_open stays
+ * attached always: the guard needs it.
+ */
+static const struct {
+	const char *prog;
+	unsigned int set;
+} loader_hooks[] = {
+	{ "rp_bprm_check", RP_FILTER_EXEC },
+	{ "rp_socket_create", RP_FILTER_NET_CREATE },
+	{ "rp_socket_connect", RP_FILTER_NET_INET },
+	{ "rp_socket_bind", RP_FILTER_NET_INET },
+	{ "rp_socket_sendmsg", RP_FILTER_NET_INET },
+	{ "rp_socket_listen", RP_FILTER_NET_INET },
+	{ "rp_unix_connect", RP_FILTER_NET_UNIX },
+	{ "rp_unix_send", RP_FILTER_NET_UNIX },
+};
+
+int loader_hook_set(const char *prog_name)
+{
+	for (size_t i = 0; i < sizeof(loader_hooks) / sizeof(*loader_hooks); i++)
+		if (!strcmp(loader_hooks[i].prog, prog_name))
+			return loader_hooks[i].set;
+	return -1;
+}
+
+/* Does the live filter (the union, before a flip) hold a subject for the hook of prog? */
+static bool loader_hook_needed(const struct loader *l, const char *prog_name)
+{
+	int set = loader_hook_set(prog_name);
+
+	return set < 0 || l->skel->bss->rp_filters[set].levels;
+}
+
+/*
+ * Attaches, and pins once the set is pinned, each program the live filter needs and no
+ * link holds. A link that cannot be pinned is detached again: unpinned, it would end
+ * with this process and leave its hook unguarded. Except when the set's directory is
+ * gone (ENOENT: `rampart unload` removed it, and this daemon's links end with it, as
+ * unload means).
+ */
+static int loader_hooks_attach(struct loader *l)
+{
+	const struct bpf_object_skeleton *sk = l->skel->skeleton;
+	char path[PATH_MAX];
+
+	for (int i = 0; i < sk->prog_cnt; i++) {
+		struct bpf_link *link;
+
+		if (*sk->progs[i].link || !loader_hook_needed(l, sk->progs[i].name))
+			continue;
+		link = bpf_program__attach(*sk->progs[i].prog);
+		if (!link)
+			return -errno;
+		if (l->pin_set[0]) {
+			snprintf(path, sizeof(path), "%s/%s", l->pin_set, sk->progs[i].name);
+			if (bpf_obj_pin(bpf_link__fd(link), path) < 0 && errno != ENOENT) {
+				int ret = -errno;
+
+				bpf_link__destroy(link);
+				return ret;
+			}
+		}
+		*sk->progs[i].link = link;
+	}
+	return 0;
+}
+
+/*
+ * Detaches each program the live filter (narrowed, after a flip) no longer needs: its
+ * pin goes first, then its link. Returns how many stay attached because their pin could
+ * not be removed (a later apply tries again).
+ */
+static unsigned loader_hooks_detach(struct loader *l)
+{
+	const struct bpf_object_skeleton *sk = l->skel->skeleton;
+	char path[PATH_MAX];
+	unsigned stuck = 0;
+
+	for (int i = 0; i < sk->prog_cnt; i++) {
+		if (!*sk->progs[i].link || loader_hook_needed(l, sk->progs[i].name))
+			continue;
+		if (l->pin_set[0]) {
+			snprintf(path, sizeof(path), "%s/%s", l->pin_set, sk->progs[i].name);
+			if (unlink(path) < 0 && errno != ENOENT) {
+				stuck++;
+				continue;
+			}
+		}
+		bpf_link__destroy(*sk->progs[i].link);
+		*sk->progs[i].link = NULL;
+	}
+	return stuck;
+}
+
 int loader_attach(struct loader *l)
 {
-	int ret = rampart_bpf__attach(l->skel);
+	int ret = loader_hooks_attach(l);
 
-	return ret < 0 ? ret : 0;
+	if (ret)
+		return ret;
+	l->attached = true;
+	return 0;
 }
 
 int loader_pin(struct loader *l, const char *dir, char *ret_set, size_t size)
 {
-	return pin_publish(l->skel->skeleton, dir, ret_set, size);
+	int ret = pin_publish(l->skel->skeleton, dir, ret_set, size);
+
+	if (!ret)
+		snprintf(l->pin_set, sizeof(l->pin_set), "%s/%s", dir, ret_set);
+	return ret;
 }
 
 /* Deletes the given keys; missing ones are fine (a failed apply may not have got far). */
@@ -167,7 +274,8 @@ static void loader_filter_write(struct loader *l, struct rp_filter *next, bool f
 	free(next);
 }
 
-int loader_apply(struct loader *l, const struct compiled_set *c, __u32 *ret_gen)
+int loader_apply(struct loader *l, const struct compiled_set *c, __u32 *ret_gen,
+		 unsigned *ret_stuck)
 {
 	struct rp_filter *before = calloc(RP_FILTER_SETS, sizeof(*before));
 	struct rp_filter *after = calloc(RP_FILTER_SETS, sizeof(*after));
@@ -200,6 +308,12 @@ int loader_apply(struct loader *l, const struct compiled_set *c, __u32 *ret_gen)
 		compile_filter(c, l->level_offset, set, &before[set]);
 	memcpy(after, before, RP_FILTER_SETS * sizeof(*after));
 	loader_filter_write(l, before, false);
+	before = NULL;
+	/* Every hook either generation needs is attached before the flip. On failure the
+	 * filter keeps the union: a superset of the live subjects, only slower. */
+	ret = l->attached ? loader_hooks_attach(l) : 0;
+	if (ret)
+		goto err_delete;
 	/*
 	 * The one write that makes the new set live. The fences keep the filter's union
 	 * (above) visible before it and its narrowing (below) after it, on any CPU.
@@ -208,6 +322,7 @@ int loader_apply(struct loader *l, const struct compiled_set *c, __u32 *ret_gen)
 	__atomic_store_n(&l->skel->bss->rp_live_gen, gen, __ATOMIC_SEQ_CST);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	loader_filter_write(l, after, true);
+	*ret_stuck = l->attached ? loader_hooks_detach(l) : 0;
 	l->old = l->live;
 	l->n_old = l->n_live;
 	l->old_net = l->live_net;
@@ -364,7 +479,8 @@ size_t loader_programs(const struct loader *l, struct loader_prog *out, size_t m
 
 		out[i] = (struct loader_prog){ .name = sk->progs[i].name,
 					       .hook = slash ? slash + 1 : sec,
-					       .attached = *sk->progs[i].link != NULL };
+					       .attached = *sk->progs[i].link != NULL,
+					       .on_demand = loader_hook_set(sk->progs[i].name) >= 0 };
 		if (bpf_program__fd(prog) >= 0 &&
 		    bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0)
 			out[i].id = info.id;

@@ -8,6 +8,7 @@
 #ifndef RAMPART_LOADER_H
 #define RAMPART_LOADER_H
 
+#include <limits.h>
 #include <stdbool.h>
 
 #include "compile.h"
@@ -29,6 +30,8 @@ struct loader {
 	__u64 *hits;			/* rp_hits, mapped: RP_HITS_ENTRIES counters */
 	int level_offset;		/* cgroup level of the root paths are under; -1: unknown */
 	unsigned insert_fallbacks;	/* applies written one entry at a time (no batch) */
+	bool attached;			/* loader_attach() ran: applies attach hooks on demand */
+	char pin_set[PATH_MAX];		/* the set directory its links are pinned in, or "" */
 };
 
 /* Opens and loads the programs (not yet attached); 0 or a negative errno. */
@@ -36,15 +39,32 @@ int loader_load(struct loader *l);
 /* With maps_only, creates the maps and loads no program (nothing can be attached): what
  * `rampart bench-apply` needs to time applies on kernels that refuse LSM programs. */
 int loader_load_opts(struct loader *l, bool maps_only);
+/*
+ * Attaches the programs: those of the guard and file_open (which the guard needs) always,
+ * each other hook only while a subject of the live generation has a ruleset with
+ * something to say to it (its filter set is not empty: loader_hook_set()). From then on
+ * loader_apply() attaches a hook a new generation needs before the flip, and detaches
+ * one that it no longer needs after it.
+ */
 int loader_attach(struct loader *l);
-/* Pins the attached links as a new set under dir (see pin.h); its name in ret_set. */
+/*
+ * The filter set (enum rp_filter_set) whose subjects a hook's program is attached for,
+ * or -1 for a program attached always.
+ */
+int loader_hook_set(const char *prog_name);
+/* Pins the attached links as a new set under dir (see pin.h); its name in ret_set. A
+ * link attached later is pinned there too. */
 int loader_pin(struct loader *l, const char *dir, char *ret_set, size_t size);
 /*
  * Writes c as the next generation and makes it live; on failure the live set stays. The
  * generation it replaced stays in the maps, unused, until loader_retire() (or the next
  * apply) deletes it: the new set is enforced from the one write that flips the state.
+ * Once attached, a hook c needs is attached (and pinned) before the flip, or the apply
+ * fails; a hook c does not need is detached after it. *ret_stuck counts the hooks that
+ * could not be detached: they stay attached, deciding nothing, until a later apply.
  */
-int loader_apply(struct loader *l, const struct compiled_set *c, __u32 *ret_gen);
+int loader_apply(struct loader *l, const struct compiled_set *c, __u32 *ret_gen,
+		 unsigned *ret_stuck);
 /* The cgroup level of "/" in the paths of compiled sets (see compile_filter()); -1, the
  * default, when unknown. */
 void loader_set_level_offset(struct loader *l, int level_offset);
@@ -72,13 +92,14 @@ void loader_dcache_counts(const struct loader *l, __u64 *hits, __u64 *stores);
 /* Decisions taken in full by rule rule_id of generation gen since it went live; 0 for a
  * generation other than the live one or the one before it. */
 __u64 loader_rule_hits(const struct loader *l, __u32 gen, __u32 rule_id);
-/* A loaded program: its name, the hook it is for ("file_open"), its kernel id and
- * whether this loader holds a link attaching it. */
+/* A loaded program: its name, the hook it is for ("file_open"), its kernel id, whether
+ * this loader holds a link attaching it, and whether it is attached on demand only. */
 struct loader_prog {
 	const char *name;
 	const char *hook;
 	__u32 id;
 	bool attached;
+	bool on_demand;
 };
 
 /* Fills up to max programs; returns how many there are. */

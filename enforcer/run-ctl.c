@@ -91,6 +91,7 @@ static json_object *run_status_programs(const struct run_ctx *rc)
 		json_object_object_add(o, "program", json_object_new_string(progs[i].name));
 		json_object_object_add(o, "id", json_object_new_int64(progs[i].id));
 		json_object_object_add(o, "attached", json_object_new_boolean(progs[i].attached));
+		json_object_object_add(o, "on_demand", json_object_new_boolean(progs[i].on_demand));
 		json_object_array_add(list, o);
 	}
 	return list;

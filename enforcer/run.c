@@ -548,6 +548,7 @@ static int run_apply(struct run_ctx *rc, const char *what, bool attach, bool rer
 	struct compiled_set c = {};
 	struct policy_error err = {};
 	struct run_gen *slot;
+	unsigned stuck = 0;
 	size_t n_cb = 0;
 	__u32 gen;
 	int ret = 0;
@@ -575,12 +576,13 @@ static int run_apply(struct run_ctx *rc, const char *what, bool attach, bool rer
 		policy_set_free(&fresh);
 		return run_apply_failed(rc, ret, "%s failed: %s", what, err.msg);
 	}
-	ret = loader_apply(&rc->loader, &c, &gen);
+	ret = loader_apply(&rc->loader, &c, &gen, &stuck);
 	if (ret) {
 		policy_set_free(&fresh);
 		compiled_set_free(&c);
 		return run_apply_failed(rc, ret, "%s failed: loading the policy set into the "
-					"kernel: %s", what, strerror(-ret));
+					"kernel (its map entries, or attaching a hook it needs): %s",
+					what, strerror(-ret));
 	}
 	if (set == &fresh) {
 		policy_set_free(&rc->policies);
@@ -610,6 +612,11 @@ static int run_apply(struct run_ctx *rc, const char *what, bool attach, bool rer
 	log_info("%s: enforcing %zu %s (generation %u: %zu rulesets, %zu cgroups, %zu map "
 		 "entries)", what, set->n, set->n == 1 ? "policy" : "policies", gen, c.n_rulesets,
 		 c.n_subjects, c.n_entries);
+	if (stuck)
+		log_warn("%s: %u hook%s no policy needs now could not be unpinned from %s: %s "
+			 "attached, deciding nothing, until the next apply", what, stuck,
+			 stuck == 1 ? "" : "s", rc->loader.pin_set, stuck == 1 ? "it stays" :
+			 "they stay");
 	loader_retire(&rc->loader);
 	return 0;
 }
@@ -704,8 +711,9 @@ static int run_confine(struct run_ctx *rc, bool keep_caps, bool no_seccomp)
 		return log_error_errno(-EPERM, "the seccomp filter did not refuse a call outside "
 					       "its list: not running unconfined");
 	rc->seccomp_on = true;
-	log_info("confined: seccomp allows %d system calls (bpf() for map commands only); any "
-		 "other is refused with EPERM and logged by the kernel", n);
+	log_info("confined: seccomp allows %d system calls (bpf() for map commands and "
+		 "attaching its own programs only); any other is refused with EPERM and logged "
+		 "by the kernel", n);
 	return 0;
 }
 

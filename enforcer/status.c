@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -70,10 +71,13 @@ static void status_programs(json_object *o, FILE *f)
 	for (size_t i = 0; i < n; i++) {
 		json_object *p = json_object_array_get_idx(list, i);
 
+		bool attached = json_object_get_boolean(status_get(p, "attached"));
+		bool on_demand = json_object_get_boolean(status_get(p, "on_demand"));
+
 		fprintf(f, "  %-22s %-20s id %-6llu %s\n", status_str(p, "hook"),
 			status_str(p, "program"), status_u64(p, "id"),
-			json_object_get_boolean(status_get(p, "attached")) ? "attached" :
-									   "not attached");
+			attached ? "attached" : on_demand ? "not attached: no policy needs it" :
+							    "not attached");
 	}
 }
 

@@ -42,16 +42,89 @@ loaded() {
 	echo "$n"
 }
 
-@test "pin: a running rampart pins one set with a link per program" {
+@test "pin: a running rampart pins one set with a link per attached program" {
 	rp_start --policy "$POLICY"
 	rp_check "one set" [ "$(pinned_sets)" -eq 1 ]
 	set=$(ls -d "$PIN"/set-*)
-	for p in rp_file_open rp_bprm_check rp_socket_create rp_socket_connect rp_socket_bind \
-		 rp_socket_sendmsg rp_socket_listen rp_unix_connect rp_unix_send; do
-		rp_check "pinned $p" [ -e "$set/$p" ]
-	done
+	rp_check "pinned rp_file_open" [ -e "$set/rp_file_open" ]
+	rp_check "a pin per attached program" [ "$(ls "$set" | wc -l)" -eq \
+		"$(rampart status --json | jq '[.programs[] | select(.attached)] | length')" ]
 	rp_check "set is root-only" [ "$(stat -c %a "$set")" = 700 ]
 	rp_check "logged" grep -q "programs pinned under $set: enforcement continues" "$RP_ERR"
+}
+
+# hook_attached PROGRAM: true or false, as rampart status --json reports it.
+hook_attached() {
+	rampart status --json | jq -r --arg p "$1" '.programs[] | select(.program == $p) | .attached'
+}
+
+# swap_policy FILE GEN: makes FILE the daemon's policy (the path it was started with) by
+# a reload, and waits for generation GEN.
+swap_policy() {
+	cp "$1" "$BATS_TEST_TMPDIR/live.json"
+	kill -HUP "$RP_PID"
+	rp_wait_generation "$2"
+}
+
+@test "hooks on demand: attached and pinned before the first policy that needs them is live, detached after the last" {
+	local set net
+	net=$(rp_policy net "$CG" <<JSON
+{
+	"apiVersion": "rampart.dev/v1", "name": "deny-secret",
+	"selector": { "cgroups": ["@CG@"] },
+	"file": [ { "path": "$SECRET", "action": "deny" } ],
+	"network": [ { "connect": { "address": "127.0.0.1", "ports": [9050] }, "action": "deny" } ]
+}
+JSON
+)
+	cp "$POLICY" "$BATS_TEST_TMPDIR/live.json"
+	rp_start --policy "$BATS_TEST_TMPDIR/live.json"
+	set=$(ls -d "$PIN"/set-*)
+	# a file-only policy: the socket and exec hooks are not attached at all
+	for p in rp_bprm_check rp_socket_create rp_socket_connect rp_socket_bind \
+		 rp_socket_sendmsg rp_socket_listen rp_unix_connect rp_unix_send; do
+		rp_check "$p not attached" [ "$(hook_attached "$p")" = false ]
+		rp_check "$p not pinned" [ ! -e "$set/$p" ]
+	done
+	rp_check "file_open attached" [ "$(hook_attached rp_file_open)" = true ]
+	rampart status | grep -q "socket_connect .* not attached: no policy needs it" ||
+		{ echo "check 'status text names an on-demand hook' failed" >&2; return 1; }
+	run rp_in_cgroup "$CG" rp-net connect udp 127.0.0.1 9050
+	rp_check "connect allowed under the file-only policy" [ "$output" = ok ]
+
+	# a connect rule: its hooks are attached before the generation goes live
+	swap_policy "$net" 2
+	run rp_in_cgroup "$CG" rp-net connect udp 127.0.0.1 9050
+	rp_check "connect denied from the first call after the reload" [ "$output" = EPERM ]
+	run rp_in_cgroup "$CG" rp-net sendto 127.0.0.1 9050
+	rp_check "sendto denied too (socket_sendmsg attached with connect)" [ "$output" = EPERM ]
+	for p in rp_socket_connect rp_socket_bind rp_socket_sendmsg rp_socket_listen; do
+		rp_check "$p attached" [ "$(hook_attached "$p")" = true ]
+		rp_check "$p pinned in the daemon's set" [ -e "$set/$p" ]
+	done
+	for p in rp_socket_create rp_unix_connect rp_unix_send rp_bprm_check; do
+		rp_check "$p still not attached (no rule of its kind)" [ "$(hook_attached "$p")" = false ]
+	done
+
+	# back to file rules only: detached after the flip, pins removed
+	swap_policy "$POLICY" 3
+	run rp_in_cgroup "$CG" rp-net connect udp 127.0.0.1 9050
+	rp_check "connect allowed again" [ "$output" = ok ]
+	rp_check "rp_socket_connect detached" [ "$(hook_attached rp_socket_connect)" = false ]
+	rp_check "its pin removed" [ ! -e "$set/rp_socket_connect" ]
+	rp_check "no warning about a hook left attached" [ "$(grep -c 'could not be unpinned' "$RP_ERR")" -eq 0 ]
+	run rp_in_cgroup "$CG" rp-open "$SECRET"
+	rp_check "file rule still enforced" [ "$output" = EPERM ]
+
+	# attached on demand and then killed: the pin keeps the hook enforcing
+	swap_policy "$net" 4
+	kill -KILL "$RP_PID"
+	wait "$RP_PID" 2> /dev/null || true
+	run rp_in_cgroup "$CG" rp-net connect udp 127.0.0.1 9050
+	rp_check "connect still denied with the daemon killed" [ "$output" = EPERM ]
+	rp_check "attaching passed the daemon's seccomp filter: nothing refused but its own check" \
+		[ "$(dmesg | grep 'type=1326' | grep " pid=$RP_PID " | grep -vc ' syscall=135 ')" -eq 0 ]
+	RP_PID=
 }
 
 @test "pin: killed by SIGKILL and restarted 10 times, a denied open never succeeds" {
@@ -116,9 +189,19 @@ loaded() {
 	rp_check "nothing pinned" [ "$(pinned_sets)" -eq 0 ]
 	run rp_in_cgroup "$CG" rp-open "$SECRET"
 	rp_check "the running daemon still enforces" [ "$output" = EPERM ]
+	# a reload that needs a hook attached on demand: attached, unpinned as unload means
+	jq '.network = [ { "connect": { "address": "127.0.0.1", "ports": [9050] }, "action": "deny" } ]' \
+		"$POLICY" > "$POLICY.new" && mv "$POLICY.new" "$POLICY"
+	kill -HUP "$RP_PID"
+	rp_wait_generation 2
+	run rp_in_cgroup "$CG" rp-net connect udp 127.0.0.1 9050
+	rp_check "a hook attached after unload enforces" [ "$output" = EPERM ]
+	rp_check "still nothing pinned" [ "$(pinned_sets)" -eq 0 ]
 	rp_stop
 	run rp_in_cgroup "$CG" rp-open "$SECRET"
 	rp_check "allowed once it exited" [ "$output" = ok ]
+	run rp_in_cgroup "$CG" rp-net connect udp 127.0.0.1 9050
+	rp_check "connect allowed once it exited" [ "$output" = ok ]
 	run rampart unload --pin-dir
 	rp_check "usage error: status 2" [ "$status" -eq 2 ]
 	rp_contains "usage named" "$output" "usage: rampart unload [--pin-dir DIR]"
@@ -206,7 +289,7 @@ JSON
 @test "seccomp: the running daemon is confined; a call outside its list is refused and logged" {
 	rp_start --policy "$POLICY"
 	for _ in $(seq 50); do grep -q "confined: seccomp" "$RP_ERR" && break; sleep 0.1; done
-	rp_check "confinement logged" grep -q "confined: seccomp allows [0-9]* system calls (bpf() for map commands only)" "$RP_ERR"
+	rp_check "confinement logged" grep -q "confined: seccomp allows [0-9]* system calls (bpf() for map commands and attaching its own programs only)" "$RP_ERR"
 	rp_check "filter mode" grep -q "^Seccomp:[[:space:]]*2$" "/proc/$RP_PID/status"
 	rp_check "one filter" grep -q "^Seccomp_filters:[[:space:]]*1$" "/proc/$RP_PID/status"
 	# The daemon's own check at start: personality() (135 on x86_64) refused, and the

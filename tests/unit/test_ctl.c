@@ -284,7 +284,9 @@ UNIT_TEST(status_text_shows_policies_rules_hits_programs_and_kernel)
 		"\"pod\":\"web-0\",\"container\":\"nginx\",\"cgroup\":\"/k/p/c\"}],"
 		"\"events\":{\"read\":12,\"published\":12,\"lost\":0},\"pinned\":\"/p/set-1\","
 		"\"programs\":[{\"hook\":\"file_open\",\"program\":\"rp_file_open\",\"id\":9,"
-		"\"attached\":true}],\"maps\":[{\"name\":\"rp_decisions\",\"entries\":5,\"capacity\":"
+		"\"attached\":true,\"on_demand\":false},{\"hook\":\"socket_connect\",\"program\":"
+		"\"rp_socket_connect\",\"id\":10,\"attached\":false,\"on_demand\":true},{\"hook\":"
+		"\"socket_bind\",\"program\":\"rp_socket_bind\",\"id\":11,\"attached\":false}],\"maps\":[{\"name\":\"rp_decisions\",\"entries\":5,\"capacity\":"
 		"524288}],\"kernel\":{\"release\":\"6.1.0\",\"checks\":[{\"name\":\"bpf-lsm\",\"ok\":"
 		"true,\"detail\":\"bpf in lsm list\"}]},\"features\":{\"ring_buffer\":true,"
 		"\"verdict_cache\":false,\"guard\":true}}";
@@ -301,8 +303,12 @@ UNIT_TEST(status_text_shows_policies_rules_hits_programs_and_kernel)
 	ASSERT_CONTAINS(buf, "  demo (enforce)\n    deny   file[0]              12 hits", "rule hits");
 	ASSERT_CONTAINS(buf, "containers: 1 bound by oci-hook\n  0123456789ab  shop/web-0/nginx  /k/p/c",
 			"bound container");
-	ASSERT_CONTAINS(buf, "file_open              rp_file_open         id 9      attached",
+	ASSERT_CONTAINS(buf, "file_open              rp_file_open         id 9      attached\n",
 			"program");
+	ASSERT_CONTAINS(buf, "socket_connect         rp_socket_connect    id 10     not attached: "
+			"no policy needs it\n", "a hook attached on demand, not needed now");
+	ASSERT_CONTAINS(buf, "socket_bind            rp_socket_bind       id 11     not attached\n",
+			"a program not attached, not on demand");
 	ASSERT_CONTAINS(buf, "rp_decisions   5 of 524288 entries", "map usage");
 	ASSERT_CONTAINS(buf, "bpf-lsm     ok   bpf in lsm list", "kernel check");
 	ASSERT_CONTAINS(buf, "features: ring buffer on, sleepable LSM off, verdict cache off, "
