@@ -394,6 +394,25 @@ apply_guest() {
 	done
 }
 
+# net_quick: connect and bind only, in a minute: no program, not selected (the policy of
+# unselected()), and selected under 10,000 rules of the measured kind. For a change to
+# the network hooks: `tests/vm/run --icount bench/guest.sh net_quick`.
+net_quick() {
+	measure_connect base 0
+	measure_bind base 0
+	policy $W/p.json -v cg=/bench-other -v file=1000 -v exec=1000 -v connect=1000 -v bind=1000
+	rp_start $W/p.json || return
+	measure_connect unselected 1000
+	measure_bind unselected 1000
+	policy $W/p.json -v cg=/bench -v connect=10000
+	rp_swap $W/p.json && check rampart 10000 connect-deny "Operation not permitted" \
+		rp-bench connect 10.255.255.254 53 1 && measure_connect rampart 10000
+	policy $W/p.json -v cg=/bench -v bind=10000
+	rp_swap $W/p.json && check rampart 10000 bind-deny "Operation not permitted" \
+		rp-bench bind 127.0.0.2 40002 1 && measure_bind rampart 10000
+	rp_stop
+}
+
 main() {
 	setup
 	row info kernel "$(uname -r)" lsm "$(cat /sys/kernel/security/lsm)"
