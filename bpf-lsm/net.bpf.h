@@ -101,16 +101,30 @@ static __always_inline bool rp_net_sockaddr(const struct sockaddr *address, int 
 	return true;
 }
 
-/* Family, type and protocol of a socket, for the event. */
-static __always_inline void rp_net_socket(const struct socket *sock, struct rp_net_req *req)
+/* The family of a socket: whether an address given to it is decided here. */
+static __always_inline void rp_net_family(const struct socket *sock, struct rp_net_req *req)
 {
 	struct sock *sk = sock->sk;	/* BTF loads, no helper calls: every process pays */
 
+	if (sk)
+		req->obj.family = sk->__sk_common.skc_family;
+}
+
+/* Its type and protocol: what an event reports of it. */
+static __always_inline void rp_net_kind(const struct socket *sock, struct rp_net_req *req)
+{
+	struct sock *sk = sock->sk;
+
 	req->obj.type = sock->type;
-	if (!sk)
-		return;
-	req->obj.family = sk->__sk_common.skc_family;
-	req->obj.protocol = sk->sk_protocol;
+	if (sk)
+		req->obj.protocol = sk->sk_protocol;
+}
+
+/* Family, type and protocol of a socket. */
+static __always_inline void rp_net_socket(const struct socket *sock, struct rp_net_req *req)
+{
+	rp_net_family(sock, req);
+	rp_net_kind(sock, req);
 }
 
 static __always_inline __u8 rp_net_take(const struct rp_value *v, __u32 *rule_id)

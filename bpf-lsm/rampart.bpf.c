@@ -433,7 +433,7 @@ struct rp_net_src {
  */
 static __always_inline bool rp_net_fill_addr(const struct rp_net_src *src, struct rp_net_req *req)
 {
-	rp_net_socket(src->sock, req);
+	rp_net_family(src->sock, req);
 	if (req->obj.family != RP_AF_INET && req->obj.family != RP_AF_INET6)
 		return false;
 	if (src->untyped)
@@ -497,6 +497,9 @@ static __always_inline int rp_net_decide_held(struct rp_net_req *req, const stru
 		if (rp_active_gen() != gen)
 			continue;
 		rp_count_hit(gen, rule_id);
+		/* an address's socket: its type and protocol only for the event */
+		if (src->sock && (verdict == RP_ACT_DENY || verdict == RP_ACT_AUDIT))
+			rp_net_kind(src->sock, req);
 		return rp_net_enforce(h, s, req, &subj, verdict, rule_id);
 	}
 	return rp_undecided(&subj, RP_CAT_NET, &rp_undecided_changing);
