@@ -101,30 +101,31 @@ static __always_inline bool rp_net_sockaddr(const struct sockaddr *address, int 
 	return true;
 }
 
-/* The family of a socket: whether an address given to it is decided here. */
-static __always_inline void rp_net_family(const struct socket *sock, struct rp_net_req *req)
+/* The family of a socket, which tells whether an address given to it is decided here;
+ * returns its sock (or NULL) for rp_net_kind(). */
+static __always_inline struct sock *rp_net_family(const struct socket *sock,
+						  struct rp_net_req *req)
 {
 	struct sock *sk = sock->sk;	/* BTF loads, no helper calls: every process pays */
 
 	if (sk)
 		req->obj.family = sk->__sk_common.skc_family;
+	return sk;
 }
 
 /* Its type and protocol: what an event reports of it. */
-static __always_inline void rp_net_kind(const struct socket *sock, struct rp_net_req *req)
+static __always_inline void rp_net_kind(const struct socket *sock, const struct sock *sk,
+					struct rp_net_req *req)
 {
-	struct sock *sk = sock->sk;
-
 	req->obj.type = sock->type;
 	if (sk)
 		req->obj.protocol = sk->sk_protocol;
 }
 
-/* Family, type and protocol of a socket. */
+/* Family, type and protocol of a socket: its sock read once. */
 static __always_inline void rp_net_socket(const struct socket *sock, struct rp_net_req *req)
 {
-	rp_net_family(sock, req);
-	rp_net_kind(sock, req);
+	rp_net_kind(sock, rp_net_family(sock, req), req);
 }
 
 static __always_inline __u8 rp_net_take(const struct rp_value *v, __u32 *rule_id)

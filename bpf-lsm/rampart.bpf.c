@@ -499,7 +499,7 @@ static __always_inline int rp_net_decide_held(struct rp_net_req *req, const stru
 		rp_count_hit(gen, rule_id);
 		/* an address's socket: its type and protocol only for the event */
 		if (src->sock && (verdict == RP_ACT_DENY || verdict == RP_ACT_AUDIT))
-			rp_net_kind(src->sock, req);
+			rp_net_kind(src->sock, src->sock->sk, req);
 		return rp_net_enforce(h, s, req, &subj, verdict, rule_id);
 	}
 	return rp_undecided(&subj, RP_CAT_NET, &rp_undecided_changing);

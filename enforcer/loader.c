@@ -101,6 +101,15 @@ static bool loader_hook_needed(const struct loader *l, const char *prog_name)
 	return set < 0 || l->skel->bss->rp_filters[set].levels;
 }
 
+/* The pin of program name in this loader's set: false while the set is not pinned. */
+static bool loader_pin_path(const struct loader *l, const char *name, char *path, size_t size)
+{
+	if (!l->pin_set[0])
+		return false;
+	snprintf(path, size, "%s/%s", l->pin_set, name);
+	return true;
+}
+
 /*
  * Attaches, and pins once the set is pinned, each program the live filter needs and no
  * link holds. A link that cannot be pinned is detached again: unpinned, it would end
@@ -121,14 +130,12 @@ static int loader_hooks_attach(struct loader *l)
 		link = bpf_program__attach(*sk->progs[i].prog);
 		if (!link)
 			return -errno;
-		if (l->pin_set[0]) {
-			snprintf(path, sizeof(path), "%s/%s", l->pin_set, sk->progs[i].name);
-			if (bpf_obj_pin(bpf_link__fd(link), path) < 0 && errno != ENOENT) {
-				int ret = -errno;
+		if (loader_pin_path(l, sk->progs[i].name, path, sizeof(path)) &&
+		    bpf_obj_pin(bpf_link__fd(link), path) < 0 && errno != ENOENT) {
+			int ret = -errno;
 
-				bpf_link__destroy(link);
-				return ret;
-			}
+			bpf_link__destroy(link);
+			return ret;
 		}
 		*sk->progs[i].link = link;
 	}
@@ -149,12 +156,10 @@ static unsigned loader_hooks_detach(struct loader *l)
 	for (int i = 0; i < sk->prog_cnt; i++) {
 		if (!*sk->progs[i].link || loader_hook_needed(l, sk->progs[i].name))
 			continue;
-		if (l->pin_set[0]) {
-			snprintf(path, sizeof(path), "%s/%s", l->pin_set, sk->progs[i].name);
-			if (unlink(path) < 0 && errno != ENOENT) {
-				stuck++;
-				continue;
-			}
+		if (loader_pin_path(l, sk->progs[i].name, path, sizeof(path)) &&
+		    unlink(path) < 0 && errno != ENOENT) {
+			stuck++;
+			continue;
 		}
 		bpf_link__destroy(*sk->progs[i].link);
 		*sk->progs[i].link = NULL;
