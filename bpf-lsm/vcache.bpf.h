@@ -18,7 +18,12 @@
  *  - the task's root is the root of its mount (not a chroot into a subdirectory), so the
  *    root vfsmount names the root;
  *  - the generation, ruleset and accesses are the same.
- * These are the sequences d_path() itself checks. Only "allow without event" is cached:
+ * These are the sequences d_path() itself checks. A lookup takes them as the open's path
+ * walk read them when it began (rp_walk_seqs()), so a hit answers for the tree of that
+ * moment: a rename or mount change racing with the open decides it as if the open came
+ * just before, which gives nothing the task could not have had by opening the file then
+ * and keeping the descriptor. A store reads the locks themselves and stores only if
+ * neither moved since the walk began. Only "allow without event" is cached:
  * denials and audits always take the full path and report it. Entries are never
  * modified in place (delete, then create with the value), so a reader sees a whole one.
  * A kernel without the two symbols, or a file that does not qualify, is decided in full.
@@ -63,16 +68,34 @@ static __always_inline bool rp_local_fs(const struct inode *inode)
 }
 
 /*
+ * The two sequences as the task's path walk read them when it started (path_init()
+ * waits for even values), or, outside a path walk, as they are now. The open being
+ * decided was looked up by that walk: two BTF loads instead of two helper calls.
+ */
+static __always_inline bool rp_walk_seqs(struct task_struct *task, __u32 *rename_seq,
+					 __u32 *mount_seq)
+{
+	struct nameidata *nd = task->nameidata;
+
+	if (!nd)
+		return rp_vcache_seqs(rename_seq, mount_seq);
+	*rename_seq = nd->r_seq;
+	*mount_seq = nd->m_seq;
+	return !((*rename_seq | *mount_seq) & 1);
+}
+
+/*
  * Takes the snapshot, if the current task's root is the root of its mount (so that the
- * root vfsmount names it) and no rename or mount change is in progress.
+ * root vfsmount names it), with the sequences as its path walk started.
  */
 static __always_inline bool rp_snap_take(struct task_struct *task, struct rp_vcache_snap *snap)
 {
-	struct vfsmount *root = task->fs->root.mnt;
+	struct fs_struct *fs = task->fs;	/* each BTF load is a guarded load: once */
+	struct vfsmount *root = fs->root.mnt;
 
 	snap->root_mnt = 0;
-	if (task->fs->root.dentry != root->mnt_root ||
-	    !rp_vcache_seqs(&snap->rename_seq, &snap->mount_seq))
+	if (fs->root.dentry != root->mnt_root ||
+	    !rp_walk_seqs(task, &snap->rename_seq, &snap->mount_seq))
 		return false;
 	snap->root_mnt = (__u64)root;
 	return true;
