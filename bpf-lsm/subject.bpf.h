@@ -40,21 +40,26 @@ static __noinline bool rp_filter_ancestors(const struct rp_filter *f, __u64 leve
 /*
  * Could filter set `set` hold a cgroup on the task's path? Its own cgroup is read
  * through BTF; an ancestor's id costs a helper call, made only at levels where the filter
- * has subjects. Deeper than the filter tells levels apart: "maybe".
+ * has subjects. Deeper than the filter tells levels apart: "maybe". *own_id: the task's
+ * cgroup id when the test read it, else 0 (no cgroup has id 0).
  */
-static __always_inline bool rp_filter_maybe(struct task_struct *task, __u32 set)
+static __always_inline bool rp_filter_maybe(struct task_struct *task, __u32 set, __u64 *own_id)
 {
 	const struct rp_filter *f = &rp_filters[set];
 	struct cgroup *cg = task->cgroups->dfl_cgrp;
 	__u32 level = cg->level;
 	__u64 own, levels;
 
+	*own_id = 0;
 	if (level >= RP_FILTER_LEVEL_LAST)
 		return true;
 	own = 1ULL << level;
 	levels = f->levels;
-	if ((levels & own) && rp_filter_has(f, cg->kn->id))
-		return true;
+	if (levels & own) {
+		*own_id = cg->kn->id;
+		if (rp_filter_has(f, *own_id))
+			return true;
+	}
 	levels &= own - 1;	/* the levels above its own */
 	return levels && rp_filter_ancestors(f, levels);
 }
@@ -65,13 +70,15 @@ static __always_inline bool rp_filter_maybe(struct task_struct *task, __u32 set)
  * or the set holds no cgroup on its path while the same generation stayed live (the set
  * covers the live generation at every instant).
  * rp_selected_gen() is the same test for a hook that goes on with the task: 0 when not
- * selected, else the generation read before the filter (checked live again at the end).
+ * selected, else the generation read before the filter (checked live again at the end),
+ * and *own_id as rp_filter_maybe() left it.
  */
-static __always_inline __u32 rp_selected_gen(struct task_struct *task, __u32 set)
+static __always_inline __u32 rp_selected_gen(struct task_struct *task, __u32 set, __u64 *own_id)
 {
 	__u32 gen = rp_active_gen();
 	bool maybe;
 
+	*own_id = 0;
 	if (!gen)
 		return 0;
 	/*
@@ -81,14 +88,22 @@ static __always_inline __u32 rp_selected_gen(struct task_struct *task, __u32 set
 	 * or BPF's load-acquire of Linux 6.15): the object is built for x86 only.
 	 */
 	asm volatile("" ::: "memory");
-	maybe = rp_filter_maybe(task, set);
+	maybe = rp_filter_maybe(task, set, own_id);
 	asm volatile("" ::: "memory");
 	return !maybe && rp_active_gen() == gen ? 0 : gen;
 }
 
 static __always_inline bool rp_unselected(__u32 set)
 {
-	return !rp_selected_gen(bpf_get_current_task_btf(), set);
+	__u64 own_id;
+
+	return !rp_selected_gen(bpf_get_current_task_btf(), set, &own_id);
+}
+
+/* The task's own cgroup id (bpf_get_current_cgroup_id() for the current task, by BTF). */
+static __always_inline __u64 rp_task_cgroup_id(struct task_struct *task)
+{
+	return task->cgroups->dfl_cgrp->kn->id;
 }
 
 /*
@@ -120,7 +135,7 @@ static __always_inline bool rp_subject_walk(__u32 gen, struct task_struct *task,
 static __always_inline bool rp_subject_find(__u32 gen, struct rp_subject *subj)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	__u64 cgid = task->cgroups->dfl_cgrp->kn->id;	/* bpf_get_current_cgroup_id(), by BTF */
+	__u64 cgid = rp_task_cgroup_id(task);
 	struct rp_value *rs;
 	struct rp_task *t;
 	__u16 ruleset = 0;

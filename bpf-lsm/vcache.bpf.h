@@ -107,17 +107,16 @@ static __always_inline bool rp_snap_take(struct task_struct *task, struct rp_vca
  * type and file system were checked before the entry was stored, and neither changes in
  * an inode's life.
  */
-static __always_inline bool rp_vcache_snap(struct file *file, struct task_struct *task,
+static __always_inline bool rp_vcache_snap(struct inode *inode, struct task_struct *task,
 					   struct rp_vcache_snap *snap, bool known)
 {
-	struct inode *inode = file->f_inode;
-
 	if (!known && ((inode->i_mode & RP_S_IFMT) != RP_S_IFREG || !rp_local_fs(inode)))
 		return false;
 	return rp_snap_take(task, snap);
 }
 
-/* The name hash and length of a dentry, as one number. */
+/* The name hash and length of a dentry, as one number. (Not d_name.hash_len, which is
+ * the same number: 6.1's verifier refuses an 8-byte load of the union's first member.) */
 static __always_inline __u64 rp_vcache_name(struct dentry *dentry)
 {
 	return (__u64)dentry->d_name.len << 32 | dentry->d_name.hash;
@@ -134,13 +133,14 @@ static __always_inline struct rp_vcache *rp_vcache_find(struct file *file, __u32
 							struct rp_vcache_snap *snap)
 {
 	struct dentry *dentry = file->f_path.dentry;
+	struct inode *inode = file->f_inode;
 	struct rp_vcache *e;
 
 	snap->root_mnt = 0;
-	if (file->f_inode->i_nlink != 1)
+	if (inode->i_nlink != 1)
 		return NULL;	/* never cached: no lookup (a second name, or none left) */
-	e = bpf_inode_storage_get(&rp_vcache, file->f_inode, 0, 0);
-	if (!rp_vcache_snap(file, task, snap, e) || !e || e->rename_seq != snap->rename_seq ||
+	e = bpf_inode_storage_get(&rp_vcache, inode, 0, 0);
+	if (!rp_vcache_snap(inode, task, snap, e) || !e || e->rename_seq != snap->rename_seq ||
 	    e->mount_seq != snap->mount_seq || e->root_mnt != snap->root_mnt || e->access != acc || e->dentry != (__u64)dentry ||
 	    e->mnt != (__u64)file->f_path.mnt || e->parent != (__u64)dentry->d_parent ||
 	    e->name_hash_len != rp_vcache_name(dentry))
@@ -150,12 +150,13 @@ static __always_inline struct rp_vcache *rp_vcache_find(struct file *file, __u32
 
 /*
  * Stored under generation gen for the cgroup the current task is in: the same verdict,
- * with no subject lookup (a cgroup's ruleset is a function of the generation).
+ * with no subject lookup (a cgroup's ruleset is a function of the generation). own_id:
+ * the task's cgroup id if the caller has read it already, else 0.
  */
 static __always_inline bool rp_vcache_mine(const struct rp_vcache *e, __u32 gen,
-					   struct task_struct *task)
+					   struct task_struct *task, __u64 own_id)
 {
-	if (!e || e->gen != gen || e->cgroup_id != task->cgroups->dfl_cgrp->kn->id)
+	if (!e || e->gen != gen || e->cgroup_id != (own_id ?: rp_task_cgroup_id(task)))
 		return false;
 	__sync_fetch_and_add(&rp_vcache_hits, 1);
 	return true;
