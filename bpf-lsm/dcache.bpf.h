@@ -153,10 +153,9 @@ static __always_inline int rp_dcache_decide(struct file *file, struct task_struc
 	if (name_len == 0 || name_len > RP_NAME_MAX || e->len + name_len >= RP_PATH_MAX)
 		return RP_DC_NONE;
 	*(__u64 *)s->ev.path = e->tail;
-	/* the mask in an asm: clang drops a plain one after the test above, the verifier
-	 * may not carry that test's bound through a spill */
-	asm volatile("%[n] &= %[m]" : [n] "+r"(name_len) : [m] "i"(RP_NAME_MAX));
-	if (bpf_probe_read_kernel(&s->ev.path[off], name_len, dentry->d_name.name) ||
+	/* clang drops a plain mask after the test above (RP_MASKED()) */
+	if (bpf_probe_read_kernel(&s->ev.path[off], RP_MASKED(name_len, RP_NAME_MAX),
+				  dentry->d_name.name) ||
 	    !rp_dcache_no_rename(dsnap->rename_seq))
 		return RP_DC_NONE;
 	m.len = e->len + name_len;

@@ -203,12 +203,19 @@ static __always_inline void rp_component(const struct rp_pathinfo *info, __u32 l
 	*clen = end > *start ? end - *start : 0;
 }
 
-/* x & (RP_PATH_MAX - 1) that clang cannot drop when it knows x is small already: the
- * verifier does not know it, and needs the bound to accept the access. */
+/* x & mask (a constant) that clang cannot drop when it knows x is small already: the
+ * verifier may not know it (a test's bound can be lost through a spill), and needs the
+ * bound to accept the access. */
+#define RP_MASKED(x, mask) ({						\
+	__u32 __v = (x);						\
+	asm volatile("%[v] &= %[m]" : [v] "+r"(__v) : [m] "i"(mask));	\
+	__v;								\
+})
+
+/* x & (RP_PATH_MAX - 1), kept (RP_MASKED()). */
 static __always_inline __u32 rp_bound(__u32 x)
 {
-	asm volatile("%[x] &= %[m]" : [x] "+r"(x) : [m] "i"(RP_PATH_MAX - 1));
-	return x;
+	return RP_MASKED(x, RP_PATH_MAX - 1);
 }
 
 /* Appends n bytes of p at src to out at *off, through one helper call. */

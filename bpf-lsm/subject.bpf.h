@@ -71,14 +71,13 @@ static __always_inline bool rp_filter_maybe(struct task_struct *task, __u32 set,
  * covers the live generation at every instant).
  * rp_selected_gen() is the same test for a hook that goes on with the task: 0 when not
  * selected, else the generation read before the filter (checked live again at the end),
- * and *own_id as rp_filter_maybe() left it.
+ * and then *own_id as rp_filter_maybe() left it.
  */
 static __always_inline __u32 rp_selected_gen(struct task_struct *task, __u32 set, __u64 *own_id)
 {
 	__u32 gen = rp_active_gen();
 	bool maybe;
 
-	*own_id = 0;
 	if (!gen)
 		return 0;
 	/*
